@@ -27,7 +27,6 @@ LIB_SRCS := $(sort $(wildcard core/*.c faults/*.c sim/*.c scenarios/*.c reports/
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
-LIB := $(BUILD)/libvstore.a
 VSTORE := $(BUILD)/vstore
 
 .PHONY: all deps run test asan bench build-all unit check-scenarios clean
@@ -59,15 +58,12 @@ bench: deps
 	@$(MAKE) --no-print-directory $(VSTORE)
 	$(VSTORE) bench bench/
 
-$(LIB): $(LIB_OBJS)
-	@mkdir -p $(@D)
-	@rm -f $@
-	$(AR) rcs $@ $^
-
-$(VSTORE): $(BUILD)/obj/cli/main.o $(LIB)
+# Objects are linked directly (no archive), so two modules in different folders may share a
+# file name.
+$(VSTORE): $(BUILD)/obj/cli/main.o $(LIB_OBJS)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_RUN)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_TEST) $(LDLIBS_RUN)
 

@@ -1,0 +1,80 @@
+/* json_report.c: the JSON report, built with the engine's canonical string escaping. */
+#include "reports/json_report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static vs_status key_string(vs_buf *out, const char *key, const char *value, bool comma)
+{
+    vs_status st = vs_buf_printf(out, "%s\"%s\":", comma ? "," : "", key);
+    if (st == VS_OK)
+        st = vs_json_string(value, strlen(value), out);
+    return st;
+}
+
+static vs_status run_json(const run_result *r, vs_buf *out)
+{
+    vs_status st = vs_buf_puts(out, "{");
+    if (st == VS_OK) st = key_string(out, "scenario", r->scenario, false);
+    if (st == VS_OK) st = key_string(out, "name", r->name, true);
+    if (st == VS_OK) st = vs_buf_printf(out, ",\"seed\":%" PRIu64, r->seed);
+    if (st == VS_OK) st = key_string(out, "status", run_result_passed(r) ? "pass" : "fail", true);
+    if (st == VS_OK) st = key_string(out, "fingerprint", r->fingerprint, true);
+    if (st == VS_OK)
+        st = vs_buf_printf(out, ",\"events\":%" PRIu64 ",\"sim_time_us\":%" PRId64 ",\"failures\":[",
+                           r->events, r->sim_time_us);
+    for (size_t i = 0; st == VS_OK && i < r->failure_count; i++) {
+        st = vs_buf_puts(out, i ? ",{" : "{");
+        if (st == VS_OK) st = key_string(out, "check", r->failures[i].check, false);
+        if (st == VS_OK) st = key_string(out, "message", r->failures[i].message, true);
+        if (st == VS_OK) st = vs_buf_puts(out, "}");
+    }
+    if (st == VS_OK)
+        st = vs_buf_puts(out, "]}");
+    return st;
+}
+
+vs_status report_json(const run_result *runs, size_t count, vs_buf *out)
+{
+    size_t passed = 0;
+    vs_status st = vs_buf_puts(out, "{\"runs\":[");
+    for (size_t i = 0; st == VS_OK && i < count; i++) {
+        if (i)
+            st = vs_buf_puts(out, ",");
+        if (st == VS_OK)
+            st = run_json(&runs[i], out);
+        passed += run_result_passed(&runs[i]);
+    }
+    if (st == VS_OK)
+        st = vs_buf_printf(out, "],\"summary\":{\"runs\":%zu,\"passed\":%zu,\"failed\":%zu}}\n",
+                           count, passed, count - passed);
+    return st;
+}
+
+int report_json_write(const char *path, const run_result *runs, size_t count)
+{
+    vs_buf b;
+    vs_buf_init(&b);
+    if (report_json(runs, count, &b) != VS_OK) {
+        vs_buf_free(&b);
+        errno = ENOMEM;
+        return -1;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        vs_buf_free(&b);
+        return -1;
+    }
+    size_t n = fwrite(b.data, 1, b.len, f);
+    int err = (n != b.len) ? errno : 0;
+    if (fclose(f) != 0 && !err)
+        err = errno;
+    vs_buf_free(&b);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* text_report.c: the plain-text report. */
+#include "reports/text_report.h"
+
+#include <inttypes.h>
+
+#include "sim/world.h"
+
+void report_text_run(FILE *out, const run_result *r, const char *command)
+{
+    char t[32];
+    world_format_time(r->sim_time_us, t, sizeof t);
+    bool passed = run_result_passed(r);
+    fprintf(out, "%s %s seed=%" PRIu64 " fingerprint=%s events=%" PRIu64 " sim_time=%s\n",
+            passed ? "PASS" : "FAIL", r->scenario, r->seed, r->fingerprint, r->events, t);
+    if (passed)
+        return;
+    for (size_t i = 0; i < r->failure_count; i++)
+        fprintf(out, "  %s: %s\n", r->failures[i].check, r->failures[i].message);
+    fprintf(out, "  reproduce: %s run %s --seed %" PRIu64 "\n", command, r->scenario, r->seed);
+}
+
+void report_text_summary(FILE *out, size_t passed, size_t failed)
+{
+    fprintf(out, "scenarios: %zu passed, %zu failed\n", passed, failed);
+}

@@ -1,0 +1,36 @@
+/* result.h: the outcome of one run of one scenario under one seed.
+ *
+ * This is all that reports/ may see of a run: plain data, owned by the result, the same bytes
+ * for the same scenario, seed and build. A run passes when it has no failures. */
+#ifndef RESULT_H
+#define RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct run_failure {
+    char *check;   /* the rule or check that failed: "expect", "script", "quiesce", ... */
+    char *message; /* one line for people */
+} run_failure;
+
+typedef struct run_result {
+    char *scenario; /* the file */
+    char *name;     /* the scenario's name */
+    uint64_t seed;
+    char fingerprint[33];
+    uint64_t events;
+    int64_t sim_time_us;
+    run_failure *failures;
+    size_t failure_count, failure_cap;
+} run_result;
+
+/* Returns false when memory runs out. */
+bool run_result_init(run_result *r, const char *scenario, const char *name, uint64_t seed);
+void run_result_free(run_result *r);
+bool run_result_passed(const run_result *r);
+/* Adds a failure; the message is printf-formatted. */
+void run_result_fail(run_result *r, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif
