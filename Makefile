@@ -27,6 +27,7 @@ LIB_SRCS := $(sort $(wildcard core/*.c faults/*.c sim/*.c scenarios/*.c reports/
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/support/*.c)))
 VSTORE := $(BUILD)/vstore
 
 .PHONY: all deps run test asan bench build-all unit check-scenarios clean
@@ -63,7 +64,7 @@ bench: deps
 $(VSTORE): $(BUILD)/obj/cli/main.o $(LIB_OBJS)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_RUN)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_TEST) $(LDLIBS_RUN)
 
