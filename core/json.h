@@ -3,7 +3,7 @@
  * Canonical means one text per value: map keys in sorted order (as vs_value keeps them), no
  * insignificant white space, strings escaped minimally ("\"", "\\", and control characters;
  * everything else, including non-ASCII UTF-8, written as is), and numbers in the shortest
- * form that reads back as exactly the same double (ECMAScript Number::toString layout, except
+ * form that reads back as exactly the same double (ECMAScript Number::toString digits and layout, except
  * that -0 is written "-0" so that it round-trips). So encode(decode(encode(v))) is
  * byte-identical to encode(v), and decode(encode(v)) equals v, for every storable v. */
 #ifndef VS_JSON_H
@@ -33,6 +33,10 @@ vs_status vs_buf_printf(vs_buf *b, const char *fmt, ...) __attribute__((format(p
  * VS_ERR_ARRAY_HOLE or VS_ERR_UTF8 for a value that is not storable (out is then left as it
  * was). */
 vs_status vs_json_encode(const vs_value *v, vs_buf *out);
+
+/* The length of the canonical JSON of v without building it (what the store's size limit
+ * is measured on); fails as vs_json_encode does. */
+vs_status vs_json_encoded_len(const vs_value *v, size_t *len);
 
 /* Appends the shortest round-trip text of a finite double ("0.1", "1e+21", "-0", "5"). */
 vs_status vs_json_number(double n, vs_buf *out);

@@ -81,5 +81,8 @@ vs_status vs_value_check_storable(const vs_value *v, size_t max_json_bytes, char
 
 /* True when the bytes are valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF). */
 bool vs_utf8_valid(const char *s, size_t len);
+/* How many bytes at the start of s are whole valid UTF-8 sequences (len when all are): the
+ * offset of the first bad byte, for parsers that must say where. */
+size_t vs_utf8_valid_prefix(const char *s, size_t len);
 
 #endif
