@@ -1,0 +1,2531 @@
+/* loader.c: YAML scenario files to scenario structs, with file:line:col errors.
+ *
+ * Three layers, in this order in the file:
+ *   1. bytes: the size limit, NUL bytes and strict UTF-8, checked before libfyaml sees the
+ *      text (libfyaml 0.7 can hang on some invalid UTF-8);
+ *   2. tree: libfyaml's event parser feeds a small tree of nodes that keep their 1-based line
+ *      and column (libfyaml 0.7 has no public position for a mapping or a sequence). Anchors
+ *      and aliases are resolved as the tree is built (an alias shares its anchor's node),
+ *      merge keys (<<) are applied when their mapping ends, and duplicate keys, unknown
+ *      anchors, unsupported tags, nesting deeper than MAX_DEPTH and alias bombs are refused;
+ *   3. schema: table-driven readers, one key table per mapping of the format (a new key is a
+ *      new row), one variant table for step actions and one for expectation kinds, and the
+ *      YAML-to-vs_value conversion (YAML 1.2 core schema, Luau table semantics for integer
+ *      keys) used for templates and values.
+ *
+ * What it keeps true: it never prints and does no I/O besides reading the one file; on
+ * failure *out is NULL and err holds the first error found, with a 1-based position and a
+ * message that says what was expected and what was found; nothing leaks on any path; on
+ * success the steps are sorted by time (equal times keep file order) and every step lies in
+ * [0, duration). */
+#include "scenarios/loader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libfyaml.h>
+
+#include "core/path.h"
+#include "core/value.h"
+
+#define MAX_FILE_BYTES ((size_t)16 << 20) /* 16 MiB */
+#define MAX_DEPTH 256                      /* nesting of collections, aliases expanded */
+#define MAX_ALIAS_COST ((uint64_t)64 << 20) /* what aliases may add, in approximate bytes */
+#define NODE_COST 32                       /* approximate bytes per value, for the above */
+#define MAX_QUOTE_CHARS 40                 /* characters of user text quoted in a message */
+#define MAX_KEYS 32                        /* keys of one mapping of the format */
+#define MAX_SUGGEST_LEN 64                 /* longer unknown keys get no suggestion */
+#define STORE_NAME_MAX_CHARS 50            /* PLATFORM.md: names of stores */
+#define MAX_EXACT_INT 9007199254740992.0   /* 2^53 */
+#define NODE_BLOCK 256
+
+/* ------------------------------------------------------------------------------------------
+ * The tree
+ * ---------------------------------------------------------------------------------------- */
+
+typedef enum node_kind { NODE_SCALAR, NODE_SEQ, NODE_MAP, NODE_ALIAS } node_kind;
+
+/* The YAML core tags the loader understands; any other tag is an error. */
+typedef enum node_tag {
+    TAG_NONE,
+    TAG_STR,
+    TAG_INT,
+    TAG_FLOAT,
+    TAG_BOOL,
+    TAG_NULL,
+    TAG_SEQ,
+    TAG_MAP,
+    TAG_MERGE,
+} node_tag;
+
+typedef struct node node;
+struct node {
+    node_kind kind;
+    node_tag tag;
+    enum fy_scalar_style style; /* scalars */
+    int line, column;           /* 1-based */
+    char *text;                 /* scalars: the content, NUL-terminated (may hold NULs) */
+    size_t len;
+    node **items; /* seq: the items; map: key, value, key, value, ... */
+    size_t count; /* entries of items (a map has count / 2 pairs) */
+    size_t cap;
+    node *target;  /* alias: the anchored node */
+    uint64_t cost; /* approximate bytes once aliases are expanded (saturating) */
+    int depth;     /* collections nested inside, aliases expanded (0 for a scalar) */
+};
+
+typedef struct node_block {
+    struct node_block *next;
+    size_t used;
+    node nodes[NODE_BLOCK];
+} node_block;
+
+typedef struct anchor {
+    char *name;
+    size_t len;
+    node *target;
+} anchor;
+
+/* Anchor name -> the node that last took it. Open addressing; only looked up by name, so
+ * the bucket order never reaches a decision. */
+typedef struct anchor_table {
+    anchor *slots;
+    size_t cap; /* a power of two, or 0 */
+    size_t count;
+} anchor_table;
+
+typedef struct frame {
+    node *n;
+    char *anchor; /* the anchor to give n when it ends, or NULL */
+    size_t anchor_len;
+} frame;
+
+/* ------------------------------------------------------------------------------------------
+ * The reader: everything one load needs
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct reader {
+    const char *text;
+    size_t len;
+    loader_error *err;
+    bool failed;
+
+    node_block *blocks;
+    uint64_t literal_cost; /* cost of the nodes written in the file */
+    anchor_table anchors;
+    frame *stack;
+    size_t depth, stack_cap;
+    node *root;
+    int last_line, last_column; /* the position of the last event */
+    int end_line, end_column;   /* where the last event with an end mark ended */
+
+    node **step_at;      /* per step: the 'at' value, for the check against the duration */
+    node *duration_node; /* the 'duration' value */
+} reader;
+
+static void trim_utf8_tail(char *s)
+{
+    size_t n = strlen(s);
+    size_t i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+        i--;
+    if (i > 0 && (unsigned char)s[i - 1] >= 0xC0) {
+        unsigned char lead = (unsigned char)s[i - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (n - (i - 1) < need)
+            s[i - 1] = '\0';
+    }
+}
+
+static void set_error(loader_error *err, int line, int column, const char *fmt, va_list ap)
+{
+    err->line = line >= 1 ? line : 1;
+    err->column = column >= 1 ? column : 1;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    trim_utf8_tail(err->message);
+}
+
+static void set_file(loader_error *err, const char *file)
+{
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    trim_utf8_tail(err->file);
+}
+
+static void plain_error(loader_error *err, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void plain_error(loader_error *err, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    set_file(err, file);
+    va_start(ap, fmt);
+    set_error(err, 1, 1, fmt, ap);
+    va_end(ap);
+}
+
+/* Records the first error of a load; later ones are ignored. Always returns -1. */
+static int fail_at(reader *r, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(reader *r, int line, int column, const char *fmt, ...)
+{
+    if (r->failed)
+        return -1;
+    r->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(r->err, line, column, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int fail_node(reader *r, const node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_node(reader *r, const node *n, const char *fmt, ...)
+{
+    if (r->failed)
+        return -1;
+    r->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(r->err, n->line, n->column, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int nomem(reader *r, const node *n)
+{
+    return n ? fail_node(r, n, "out of memory") : fail_at(r, 1, 1, "out of memory");
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Text helpers
+ * ---------------------------------------------------------------------------------------- */
+
+/* The length of the valid UTF-8 sequence at p (at most n bytes), or 0 when it is not one:
+ * strict (no overlong forms, no surrogates, nothing above U+10FFFF, nothing truncated). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c < 0xC2)
+        return 0;
+    if (c < 0xE0)
+        return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c < 0xF0) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
+            return 0;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* Characters (code points, or stray bytes) in s. */
+static size_t char_count(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* User text for a message: at most MAX_QUOTE_CHARS characters ("..." when cut), control
+ * characters and bytes that are not UTF-8 escaped, so a message stays one printable line. */
+static const char *quote(char *buf, size_t size, const char *s, size_t len)
+{
+    size_t o = 0, chars = 0, i = 0;
+    buf[0] = '\0';
+    while (i < len && o + 8 < size) {
+        if (chars == MAX_QUOTE_CHARS) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        unsigned char c = (unsigned char)s[i];
+        size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+        if (c == '\n' || c == '\t' || c == '\r') {
+            buf[o++] = '\\';
+            buf[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+            i++;
+        } else if (n == 0 || c < 0x20 || c == 0x7F) {
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02X", c);
+            i++;
+        } else {
+            if (o + n + 1 >= size)
+                break;
+            memcpy(buf + o, s + i, n);
+            o += n;
+            i += n;
+        }
+        chars++;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+#define QBUF 256
+#define DBUF (QBUF + 32) /* describe(): a quote plus a few words */
+
+/* ------------------------------------------------------------------------------------------
+ * 1. Bytes
+ * ---------------------------------------------------------------------------------------- */
+
+/* The 1-based line and column of byte off. Lines end at LF, CR LF or a lone CR; the column
+ * counts characters. */
+static void position_of(const char *text, size_t len, size_t off, int *line, int *column)
+{
+    long l = 1, c = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        unsigned char b = (unsigned char)text[i];
+        if (b == '\n' || (b == '\r' && !(i + 1 < len && text[i + 1] == '\n'))) {
+            l++;
+            c = 1;
+        } else if (b != '\r' && (b & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l > INT_MAX ? INT_MAX : (int)l;
+    *column = c > INT_MAX ? INT_MAX : (int)c;
+}
+
+static int check_bytes(reader *r)
+{
+    if (r->len > MAX_FILE_BYTES)
+        return fail_at(r, 1, 1, "the file is too large: %zu bytes, at most 16 MiB (%zu bytes)",
+                       r->len, MAX_FILE_BYTES);
+    const unsigned char *p = (const unsigned char *)r->text;
+    size_t i = 0;
+    while (i < r->len) {
+        if (p[i] == 0) {
+            int line, column;
+            position_of(r->text, r->len, i, &line, &column);
+            return fail_at(r, line, column, "NUL byte in the file");
+        }
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = utf8_seq(p + i, r->len - i);
+        if (n == 0) {
+            int line, column;
+            position_of(r->text, r->len, i, &line, &column);
+            return fail_at(r, line, column,
+                           "invalid UTF-8 (byte 0x%02X): scenario files must be UTF-8 text",
+                           p[i]);
+        }
+        i += n;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * 2. The tree
+ * ---------------------------------------------------------------------------------------- */
+
+static node *deref(node *n)
+{
+    while (n && n->kind == NODE_ALIAS)
+        n = n->target;
+    return n;
+}
+
+static uint64_t cost_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX / 2 || b > UINT64_MAX / 2 ? UINT64_MAX / 2 : a + b;
+}
+
+static void tree_free(reader *r)
+{
+    node_block *b = r->blocks;
+    while (b) {
+        node_block *next = b->next;
+        for (size_t i = 0; i < b->used; i++) {
+            free(b->nodes[i].text);
+            free(b->nodes[i].items);
+        }
+        free(b);
+        b = next;
+    }
+    r->blocks = NULL;
+    for (size_t i = 0; i < r->anchors.cap; i++)
+        free(r->anchors.slots[i].name);
+    free(r->anchors.slots);
+    r->anchors.slots = NULL;
+    for (size_t i = 0; i < r->depth; i++)
+        free(r->stack[i].anchor);
+    free(r->stack);
+    r->stack = NULL;
+    r->depth = 0;
+}
+
+/* The 1-based position of a mark; an event without one (an empty scalar) is placed where
+ * the previous event ended (just after "key:"). */
+static void mark_position(reader *r, const struct fy_mark *m, int *line, int *column)
+{
+    if (m) {
+        r->last_line = m->line + 1;
+        r->last_column = m->column + 1;
+    } else {
+        r->last_line = r->end_line;
+        r->last_column = r->end_column;
+    }
+    *line = r->last_line;
+    *column = r->last_column;
+}
+
+static void note_end(reader *r, struct fy_event *ev)
+{
+    const struct fy_mark *m = fy_event_end_mark(ev);
+    if (m) {
+        r->end_line = m->line + 1;
+        r->end_column = m->column + 1;
+    }
+}
+
+static node *new_node(reader *r, node_kind kind, int line, int column)
+{
+    if (!r->blocks || r->blocks->used == NODE_BLOCK) {
+        node_block *b = calloc(1, sizeof *b);
+        if (!b)
+            return NULL;
+        b->next = r->blocks;
+        r->blocks = b;
+    }
+    node *n = &r->blocks->nodes[r->blocks->used++];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->line = line;
+    n->column = column;
+    return n;
+}
+
+static int push_item(node *parent, node *child)
+{
+    if (parent->count == parent->cap) {
+        size_t cap = parent->cap ? parent->cap * 2 : 4;
+        node **items = realloc(parent->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        parent->items = items;
+        parent->cap = cap;
+    }
+    parent->items[parent->count++] = child;
+    return 0;
+}
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+static anchor *anchor_slot(const anchor_table *t, const char *name, size_t len)
+{
+    if (t->cap == 0)
+        return NULL;
+    size_t i = (size_t)fnv1a(name, len) & (t->cap - 1);
+    for (;;) {
+        anchor *a = &t->slots[i];
+        if (!a->name || (a->len == len && memcmp(a->name, name, len) == 0))
+            return a;
+        i = (i + 1) & (t->cap - 1);
+    }
+}
+
+static node *anchor_find(const anchor_table *t, const char *name, size_t len)
+{
+    anchor *a = anchor_slot(t, name, len);
+    return a && a->name ? a->target : NULL;
+}
+
+/* Gives the anchor to target, taking ownership of name (also on failure). */
+static int anchor_put(anchor_table *t, char *name, size_t len, node *target)
+{
+    if ((t->count + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        anchor *slots = calloc(cap, sizeof *slots);
+        if (!slots) {
+            free(name);
+            return -1;
+        }
+        anchor_table bigger = {slots, cap, 0};
+        for (size_t i = 0; i < t->cap; i++) {
+            if (t->slots[i].name) {
+                *anchor_slot(&bigger, t->slots[i].name, t->slots[i].len) = t->slots[i];
+                bigger.count++;
+            }
+        }
+        free(t->slots);
+        *t = bigger;
+    }
+    anchor *a = anchor_slot(t, name, len);
+    if (a->name) {
+        free(name); /* a later anchor with the same name takes it over */
+    } else {
+        a->name = name;
+        a->len = len;
+        t->count++;
+    }
+    a->target = target;
+    return 0;
+}
+
+static char *token_text_copy(struct fy_token *t, size_t *len)
+{
+    size_t n = 0;
+    const char *s = t ? fy_token_get_text(t, &n) : NULL;
+    if (!s)
+        n = 0;
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return NULL;
+    if (n)
+        memcpy(copy, s, n);
+    copy[n] = '\0';
+    *len = n;
+    return copy;
+}
+
+/* --- the YAML 1.2 core schema --- */
+
+static bool text_is(const char *s, size_t len, const char *word)
+{
+    return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+static bool match_null(const char *s, size_t len)
+{
+    return len == 0 || text_is(s, len, "~") || text_is(s, len, "null") ||
+           text_is(s, len, "Null") || text_is(s, len, "NULL");
+}
+
+static bool match_bool(const char *s, size_t len, bool *value)
+{
+    if (text_is(s, len, "true") || text_is(s, len, "True") || text_is(s, len, "TRUE")) {
+        *value = true;
+        return true;
+    }
+    if (text_is(s, len, "false") || text_is(s, len, "False") || text_is(s, len, "FALSE")) {
+        *value = false;
+        return true;
+    }
+    return false;
+}
+
+static bool is_digit_of(char c, unsigned base)
+{
+    if (base == 8)
+        return c >= '0' && c <= '7';
+    if (base == 16)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return c >= '0' && c <= '9';
+}
+
+static unsigned digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return (unsigned)(c - '0');
+    if (c >= 'a' && c <= 'f')
+        return (unsigned)(c - 'a' + 10);
+    return (unsigned)(c - 'A' + 10);
+}
+
+/* [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+ */
+static bool match_int(const char *s, size_t len)
+{
+    size_t i = 0;
+    unsigned base = 10;
+    if (len > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'x')) {
+        base = s[1] == 'o' ? 8 : 16;
+        i = 2;
+    } else if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        i = 1;
+    }
+    if (i == len)
+        return false;
+    for (; i < len; i++)
+        if (!is_digit_of(s[i], base))
+            return false;
+    return true;
+}
+
+/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, [-+]?\.(inf|Inf|INF), \.(nan|NaN|NAN) */
+static bool match_float(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (text_is(s, len, ".nan") || text_is(s, len, ".NaN") || text_is(s, len, ".NAN"))
+        return true;
+    if (len > 0 && (s[0] == '-' || s[0] == '+'))
+        i = 1;
+    if (text_is(s + i, len - i, ".inf") || text_is(s + i, len - i, ".Inf") ||
+        text_is(s + i, len - i, ".INF"))
+        return true;
+    size_t int_digits = 0, frac_digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        i++;
+        int_digits++;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            frac_digits++;
+        }
+        if (int_digits == 0 && frac_digits == 0)
+            return false;
+    } else if (int_digits == 0) {
+        return false;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t exp_digits = 0;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            exp_digits++;
+        }
+        if (exp_digits == 0)
+            return false;
+    }
+    return i == len;
+}
+
+typedef enum scalar_type { S_NULL, S_BOOL, S_INT, S_FLOAT, S_STRING } scalar_type;
+
+/* What a scalar node is: its tag if it has one, else the core schema for plain scalars, and
+ * a string for every quoted or block scalar. Tagged scalars were checked against their tag
+ * when they were read. */
+static scalar_type classify(const node *n)
+{
+    bool b;
+    switch (n->tag) {
+    case TAG_STR: return S_STRING;
+    case TAG_INT: return S_INT;
+    case TAG_FLOAT: return S_FLOAT;
+    case TAG_BOOL: return S_BOOL;
+    case TAG_NULL: return S_NULL;
+    default: break;
+    }
+    if (n->style != FYSS_PLAIN)
+        return S_STRING;
+    if (match_null(n->text, n->len))
+        return S_NULL;
+    if (match_bool(n->text, n->len, &b))
+        return S_BOOL;
+    if (match_int(n->text, n->len))
+        return S_INT;
+    if (match_float(n->text, n->len))
+        return S_FLOAT;
+    return S_STRING;
+}
+
+/* The exact value of an integer in one of the core forms, computed with a small big number
+ * so that "exactly representable as a double" is decided exactly. */
+typedef struct int_value {
+    bool negative;
+    bool fits_u64; /* the magnitude fits in 64 bits */
+    uint64_t mag;
+    bool exact; /* the value is exactly a (finite) double */
+    double d;
+} int_value;
+
+#define BIG_LIMBS 48 /* 1536 bits */
+
+static bool big_bit(const uint32_t *limb, size_t k)
+{
+    return (limb[k / 32] >> (k % 32)) & 1u;
+}
+
+static void int_value_of(const char *s, size_t len, int_value *v)
+{
+    memset(v, 0, sizeof *v);
+    size_t i = 0;
+    unsigned base = 10;
+    if (len > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'x')) {
+        base = s[1] == 'o' ? 8 : 16;
+        i = 2;
+    } else if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        v->negative = s[0] == '-';
+        i = 1;
+    }
+    while (i < len && s[i] == '0')
+        i++;
+    size_t digits = len - i;
+    size_t max_digits = base == 10 ? 400 : base == 16 ? 300 : 400; /* < 1536 bits */
+    if (digits > max_digits) {
+        v->d = v->negative ? -HUGE_VAL : HUGE_VAL;
+        return;
+    }
+    uint32_t limb[BIG_LIMBS] = {0};
+    size_t used = 0; /* limbs that may be non-zero */
+    for (; i < len; i++) {
+        uint64_t carry = digit_value(s[i]);
+        for (size_t k = 0; k < used; k++) {
+            uint64_t x = (uint64_t)limb[k] * base + carry;
+            limb[k] = (uint32_t)x;
+            carry = x >> 32;
+        }
+        if (carry && used < BIG_LIMBS)
+            limb[used++] = (uint32_t)carry;
+    }
+    size_t bitlen = 0, tz = 0;
+    while (used > 0 && limb[used - 1] == 0)
+        used--;
+    if (used > 0) {
+        bitlen = (used - 1) * 32;
+        for (uint32_t top = limb[used - 1]; top; top >>= 1)
+            bitlen++;
+    }
+    if (bitlen == 0) {
+        v->fits_u64 = true;
+        v->exact = true;
+        v->d = 0.0; /* an integer has no sign of zero: -0 is 0 */
+        return;
+    }
+    while (limb[tz / 32] == 0)
+        tz += 32;
+    while (!big_bit(limb, tz))
+        tz++;
+    if (bitlen <= 64) {
+        v->fits_u64 = true;
+        v->mag = (uint64_t)limb[0] | (uint64_t)limb[1] << 32;
+    }
+    if (bitlen - tz <= 53 && bitlen <= 1024) {
+        uint64_t mant = 0;
+        for (size_t k = bitlen; k > tz; k--)
+            mant = mant << 1 | big_bit(limb, k - 1);
+        v->exact = true;
+        v->d = ldexp((double)mant, (int)tz);
+        if (v->negative)
+            v->d = -v->d;
+    } else {
+        v->d = v->negative ? -HUGE_VAL : HUGE_VAL;
+    }
+}
+
+/* A float in the core forms (match_float or match_int is true). */
+static double float_value_of(const node *n)
+{
+    const char *s = n->text;
+    size_t len = n->len;
+    if (text_is(s, len, ".nan") || text_is(s, len, ".NaN") || text_is(s, len, ".NAN"))
+        return NAN;
+    size_t i = len > 0 && (s[0] == '-' || s[0] == '+');
+    if (len - i == 4 && s[i] == '.' && (s[i + 1] == 'i' || s[i + 1] == 'I'))
+        return s[0] == '-' ? -INFINITY : INFINITY;
+    if (match_int(s, len) && len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
+        int_value iv;
+        int_value_of(s, len, &iv);
+        return iv.d;
+    }
+    return strtod(s, NULL); /* n->text is NUL-terminated and matched the float form */
+}
+
+static const char *tag_display(node_tag tag)
+{
+    switch (tag) {
+    case TAG_STR: return "!!str";
+    case TAG_INT: return "!!int";
+    case TAG_FLOAT: return "!!float";
+    case TAG_BOOL: return "!!bool";
+    case TAG_NULL: return "!!null";
+    case TAG_SEQ: return "!!seq";
+    case TAG_MAP: return "!!map";
+    case TAG_MERGE: return "!!merge";
+    case TAG_NONE: break;
+    }
+    return "";
+}
+
+/* The tag of an event, for a node of the given kind (with its position for errors). */
+static int read_tag(reader *r, struct fy_event *ev, node_kind kind, node_tag *out)
+{
+    *out = TAG_NONE;
+    struct fy_token *t = fy_event_get_tag_token(ev);
+    if (!t)
+        return 0;
+    size_t len = 0;
+    const char *s = fy_token_get_text(t, &len);
+    if (!s)
+        s = "", len = 0;
+    static const struct {
+        const char *name;
+        node_tag tag;
+    } core[] = {
+        {"tag:yaml.org,2002:str", TAG_STR},     {"tag:yaml.org,2002:int", TAG_INT},
+        {"tag:yaml.org,2002:float", TAG_FLOAT}, {"tag:yaml.org,2002:bool", TAG_BOOL},
+        {"tag:yaml.org,2002:null", TAG_NULL},   {"tag:yaml.org,2002:seq", TAG_SEQ},
+        {"tag:yaml.org,2002:map", TAG_MAP},     {"tag:yaml.org,2002:merge", TAG_MERGE},
+        {"!", TAG_STR},
+    };
+    node_tag tag = TAG_NONE;
+    bool known = false;
+    for (size_t i = 0; i < sizeof core / sizeof core[0]; i++) {
+        if (text_is(s, len, core[i].name)) {
+            tag = core[i].tag;
+            known = true;
+        }
+    }
+    const struct fy_mark *m = fy_token_start_mark(t);
+    int line = m ? m->line + 1 : r->last_line, column = m ? m->column + 1 : r->last_column;
+    char q[QBUF];
+    if (!known)
+        return fail_at(r, line, column,
+                       "unsupported tag '%s' (only the YAML core tags !!str, !!int, !!float, "
+                       "!!bool, !!null, !!seq and !!map are understood)",
+                       quote(q, sizeof q, s, len));
+    if (text_is(s, len, "!")) /* the non-specific tag: "not plain", a string for scalars */
+        tag = kind == NODE_SCALAR ? TAG_STR : TAG_NONE;
+    bool fits = kind == NODE_SCALAR ? tag != TAG_SEQ && tag != TAG_MAP && tag != TAG_NONE
+                : kind == NODE_SEQ  ? tag == TAG_SEQ || tag == TAG_NONE
+                                    : tag == TAG_MAP || tag == TAG_NONE;
+    if (!fits)
+        return fail_at(r, line, column, "the tag %s does not fit a %s", tag_display(tag),
+                       kind == NODE_SCALAR ? "scalar" : kind == NODE_SEQ ? "sequence" : "mapping");
+    *out = tag;
+    return 0;
+}
+
+/* Checks a tagged scalar's text against its tag. */
+static int check_tagged_scalar(reader *r, node *n)
+{
+    bool b;
+    bool ok = true;
+    switch (n->tag) {
+    case TAG_INT: ok = match_int(n->text, n->len); break;
+    case TAG_FLOAT: ok = match_int(n->text, n->len) || match_float(n->text, n->len); break;
+    case TAG_BOOL: ok = match_bool(n->text, n->len, &b); break;
+    case TAG_NULL: ok = match_null(n->text, n->len); break;
+    case TAG_MERGE: ok = text_is(n->text, n->len, "<<"); break;
+    default: break;
+    }
+    char q[QBUF];
+    if (!ok)
+        return fail_node(r, n, "'%s' is not a valid %s", quote(q, sizeof q, n->text, n->len),
+                         tag_display(n->tag));
+    return 0;
+}
+
+/* --- map keys: identity for duplicates, merges and integer keys --- */
+
+typedef struct key_id {
+    bool is_int;
+    int64_t i;
+    const char *s;
+    size_t len;
+} key_id;
+
+/* A key's identity: a plain integer key is a Luau integer key; anything else is a string. */
+static int key_ident(reader *r, node *k, key_id *out)
+{
+    k = deref(k);
+    memset(out, 0, sizeof *out);
+    if (k->kind != NODE_SCALAR)
+        return fail_node(r, k, "a mapping key must be a scalar (a name or a number), found a %s",
+                         k->kind == NODE_MAP ? "mapping" : "sequence");
+    if ((k->tag == TAG_NONE && k->style == FYSS_PLAIN) || k->tag == TAG_INT) {
+        if (match_int(k->text, k->len)) {
+            int_value v;
+            int_value_of(k->text, k->len, &v);
+            char q[QBUF];
+            if (!v.exact || fabs(v.d) > MAX_EXACT_INT)
+                return fail_node(r, k,
+                                 "the integer key %s is too large: integer keys must be "
+                                 "within -2^53..2^53",
+                                 quote(q, sizeof q, k->text, k->len));
+            out->is_int = true;
+            out->i = (int64_t)v.d;
+            return 0;
+        }
+    }
+    out->s = k->text;
+    out->len = k->len;
+    return 0;
+}
+
+static int key_id_cmp(const key_id *a, const key_id *b)
+{
+    if (a->is_int != b->is_int)
+        return a->is_int ? -1 : 1;
+    if (a->is_int)
+        return a->i < b->i ? -1 : a->i > b->i;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = n ? memcmp(a->s, b->s, n) : 0;
+    if (c)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+typedef struct map_entry {
+    key_id id;
+    size_t order;
+    bool written; /* written in this mapping (not merged in) */
+    node *key, *value;
+} map_entry;
+
+static int entry_by_key(const void *a, const void *b)
+{
+    const map_entry *x = a, *y = b;
+    int c = key_id_cmp(&x->id, &y->id);
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int entry_by_order(const void *a, const void *b)
+{
+    const map_entry *x = a, *y = b;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool is_merge_key(node *k)
+{
+    k = deref(k);
+    return k->kind == NODE_SCALAR &&
+           (k->tag == TAG_MERGE ||
+            (k->tag == TAG_NONE && k->style == FYSS_PLAIN && text_is(k->text, k->len, "<<")));
+}
+
+/* When a mapping ends: applies its merge keys (keys written in the mapping win, then earlier
+ * merged mappings over later ones) and refuses non-scalar and duplicate keys. */
+static int finish_map(reader *r, node *m)
+{
+    size_t pairs = m->count / 2, total = 0;
+    for (size_t p = 0; p < pairs; p++) {
+        node *k = m->items[2 * p], *v = deref(m->items[2 * p + 1]);
+        if (!is_merge_key(k)) {
+            total++;
+            continue;
+        }
+        if (v->kind == NODE_MAP) {
+            total += v->count / 2;
+        } else if (v->kind == NODE_SEQ) {
+            for (size_t j = 0; j < v->count; j++) {
+                node *src = deref(v->items[j]);
+                if (src->kind != NODE_MAP)
+                    return fail_node(r, v->items[j],
+                                     "a merge key '<<' takes a mapping or a sequence of "
+                                     "mappings (usually aliases like *defaults)");
+                total += src->count / 2;
+            }
+        } else {
+            return fail_node(r, m->items[2 * p + 1],
+                             "a merge key '<<' takes a mapping or a sequence of mappings "
+                             "(usually aliases like *defaults)");
+        }
+    }
+    if (total == 0) {
+        m->count = 0;
+        return 0;
+    }
+    map_entry *e = calloc(total, sizeof *e);
+    if (!e)
+        return nomem(r, m);
+    size_t n = 0;
+    bool merged = false;
+    for (size_t pass = 0; pass < 2; pass++) { /* written keys first, then merged ones */
+        for (size_t p = 0; p < pairs; p++) {
+            node *k = m->items[2 * p], *v = deref(m->items[2 * p + 1]);
+            bool merge = is_merge_key(k);
+            if (pass == 0 && !merge) {
+                e[n] = (map_entry){.order = n, .written = true, .key = k,
+                                   .value = m->items[2 * p + 1]};
+                if (key_ident(r, k, &e[n].id)) {
+                    free(e);
+                    return -1;
+                }
+                n++;
+            } else if (pass == 1 && merge) {
+                merged = true;
+                size_t nsrc = v->kind == NODE_MAP ? 1 : v->count;
+                for (size_t j = 0; j < nsrc; j++) {
+                    node *src = v->kind == NODE_MAP ? v : deref(v->items[j]);
+                    for (size_t q = 0; q < src->count / 2; q++) {
+                        e[n] = (map_entry){.order = n, .key = src->items[2 * q],
+                                           .value = src->items[2 * q + 1]};
+                        key_ident(r, e[n].key, &e[n].id); /* checked when src ended */
+                        n++;
+                    }
+                }
+            }
+        }
+    }
+    qsort(e, n, sizeof *e, entry_by_key);
+    /* the duplicate reported is the first one in the file; written keys sort before merged
+     * ones, so a written duplicate always follows another written key */
+    const map_entry *dup = NULL, *first = NULL;
+    for (size_t i = 1; i < n; i++) {
+        if (e[i].written && key_id_cmp(&e[i].id, &e[i - 1].id) == 0 &&
+            (!dup || e[i].order < dup->order)) {
+            dup = &e[i];
+            first = &e[i - 1];
+            while (first > e && first[-1].written && key_id_cmp(&first[-1].id, &e[i].id) == 0)
+                first--;
+        }
+    }
+    if (dup) {
+        node *k = deref(dup->key);
+        char q[QBUF];
+        int rc = fail_node(r, dup->key, "duplicate key '%s' (first at line %d, column %d)",
+                           quote(q, sizeof q, k->text, k->len), first->key->line,
+                           first->key->column);
+        free(e);
+        return rc;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && key_id_cmp(&e[i].id, &e[i - 1].id) == 0)
+            continue; /* a merged key that is already there */
+        e[kept++] = e[i];
+    }
+    if (merged || kept != pairs) {
+        qsort(e, kept, sizeof *e, entry_by_order);
+        if (kept * 2 > m->cap) {
+            node **items = realloc(m->items, kept * 2 * sizeof *items);
+            if (!items) {
+                free(e);
+                return nomem(r, m);
+            }
+            m->items = items;
+            m->cap = kept * 2;
+        }
+        for (size_t i = 0; i < kept; i++) {
+            m->items[2 * i] = e[i].key;
+            m->items[2 * i + 1] = e[i].value;
+        }
+        m->count = kept * 2;
+    }
+    free(e);
+    return 0;
+}
+
+/* Adds a finished node to the collection being built, or makes it the root. */
+static int attach(reader *r, node *n)
+{
+    if ((size_t)n->depth + r->depth > MAX_DEPTH)
+        return fail_node(r, n, "values nest deeper than %d levels", MAX_DEPTH);
+    if (r->depth == 0) {
+        r->root = n;
+        return 0;
+    }
+    if (push_item(r->stack[r->depth - 1].n, n))
+        return nomem(r, n);
+    return 0;
+}
+
+static int end_collection(reader *r)
+{
+    frame f = r->stack[--r->depth];
+    node *n = f.n;
+    if (n->kind == NODE_MAP && finish_map(r, n)) {
+        free(f.anchor);
+        return -1;
+    }
+    n->cost = NODE_COST;
+    for (size_t i = 0; i < n->count; i++) {
+        n->cost = cost_add(n->cost, n->items[i]->cost);
+        if (n->items[i]->depth + 1 > n->depth)
+            n->depth = n->items[i]->depth + 1;
+    }
+    if (n->depth == 0)
+        n->depth = 1;
+    if (n->cost > cost_add(r->literal_cost, MAX_ALIAS_COST)) {
+        free(f.anchor);
+        return fail_node(r, n,
+                         "aliases expand this value to more than %d MiB more than the file "
+                         "holds (each alias is a full copy of its anchor's value)",
+                         (int)(MAX_ALIAS_COST >> 20));
+    }
+    if (f.anchor && anchor_put(&r->anchors, f.anchor, f.anchor_len, n))
+        return nomem(r, n);
+    return attach(r, n);
+}
+
+static int on_event(reader *r, struct fy_event *ev)
+{
+    int line, column;
+    mark_position(r, fy_event_start_mark(ev), &line, &column);
+    switch (ev->type) {
+    case FYET_SCALAR: {
+        node *n = new_node(r, NODE_SCALAR, line, column);
+        if (!n)
+            return nomem(r, NULL);
+        if (read_tag(r, ev, NODE_SCALAR, &n->tag))
+            return -1;
+        n->style = fy_token_scalar_style(ev->scalar.value);
+        n->text = token_text_copy(ev->scalar.value, &n->len);
+        if (!n->text)
+            return nomem(r, n);
+        /* libfyaml marks a quoted scalar at its first character; point at the quote */
+        const struct fy_mark *m = fy_event_start_mark(ev);
+        if ((n->style == FYSS_SINGLE_QUOTED || n->style == FYSS_DOUBLE_QUOTED) && m &&
+            m->input_pos > 0 && m->input_pos <= r->len && n->column > 1 &&
+            (r->text[m->input_pos - 1] == '"' || r->text[m->input_pos - 1] == '\''))
+            n->column--;
+        if (n->tag != TAG_NONE && n->tag != TAG_STR && check_tagged_scalar(r, n))
+            return -1;
+        n->cost = NODE_COST + n->len;
+        r->literal_cost = cost_add(r->literal_cost, n->cost);
+        struct fy_token *a = fy_event_get_anchor_token(ev);
+        if (a) {
+            size_t len;
+            char *name = token_text_copy(a, &len);
+            if (!name || anchor_put(&r->anchors, name, len, n))
+                return nomem(r, n);
+        }
+        return attach(r, n);
+    }
+    case FYET_ALIAS: {
+        /* libfyaml marks an alias at its name; point at the '*' */
+        const struct fy_mark *m = fy_event_start_mark(ev);
+        if (m && m->input_pos > 0 && m->input_pos <= r->len && column > 1 &&
+            r->text[m->input_pos - 1] == '*')
+            column--;
+        size_t len = 0;
+        const char *name = fy_token_get_text(ev->alias.anchor, &len);
+        if (!name)
+            name = "", len = 0;
+        node *target = anchor_find(&r->anchors, name, len);
+        char q[QBUF];
+        if (!target)
+            return fail_at(r, line, column,
+                           "alias '*%s' refers to an unknown anchor (an anchor '&%s' must "
+                           "come before its aliases)",
+                           quote(q, sizeof q, name, len), quote(q, sizeof q, name, len));
+        node *n = new_node(r, NODE_ALIAS, line, column);
+        if (!n)
+            return nomem(r, NULL);
+        n->target = target;
+        n->cost = target->cost;
+        n->depth = target->depth;
+        r->literal_cost = cost_add(r->literal_cost, NODE_COST);
+        return attach(r, n);
+    }
+    case FYET_SEQUENCE_START:
+    case FYET_MAPPING_START: {
+        node_kind kind = ev->type == FYET_MAPPING_START ? NODE_MAP : NODE_SEQ;
+        node *n = new_node(r, kind, line, column);
+        if (!n)
+            return nomem(r, NULL);
+        if (r->depth + 1 > MAX_DEPTH)
+            return fail_node(r, n, "values nest deeper than %d levels", MAX_DEPTH);
+        if (read_tag(r, ev, kind, &n->tag))
+            return -1;
+        r->literal_cost = cost_add(r->literal_cost, NODE_COST);
+        frame f = {n, NULL, 0};
+        struct fy_token *a = fy_event_get_anchor_token(ev);
+        if (a && !(f.anchor = token_text_copy(a, &f.anchor_len)))
+            return nomem(r, n);
+        if (r->depth == r->stack_cap) {
+            size_t cap = r->stack_cap ? r->stack_cap * 2 : 16;
+            frame *s = realloc(r->stack, cap * sizeof *s);
+            if (!s) {
+                free(f.anchor);
+                return nomem(r, n);
+            }
+            r->stack = s;
+            r->stack_cap = cap;
+        }
+        r->stack[r->depth++] = f;
+        return 0;
+    }
+    case FYET_SEQUENCE_END:
+    case FYET_MAPPING_END:
+        if (r->depth == 0)
+            return fail_at(r, line, column, "YAML syntax error: unbalanced end of a collection");
+        return end_collection(r);
+    default:
+        return 0;
+    }
+}
+
+static void discard_diag(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+    (void)diag;
+    (void)user;
+    (void)buf;
+    (void)len;
+}
+
+static int syntax_error(reader *r, struct fy_diag *diag)
+{
+    void *iter = NULL;
+    struct fy_diag_error *e;
+    while ((e = fy_diag_errors_iterate(diag, &iter)) != NULL) {
+        if (e->type < FYET_ERROR)
+            continue;
+        const char *msg = e->msg ? e->msg : "";
+        size_t len = strlen(msg);
+        while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+            len--;
+        char text[512];
+        size_t o = 0;
+        for (size_t i = 0; i < len && o + 5 < sizeof text; i++) {
+            unsigned char c = (unsigned char)msg[i];
+            if (c < 0x20 || c == 0x7F)
+                o += (size_t)snprintf(text + o, sizeof text - o, "\\x%02X", c);
+            else
+                text[o++] = (char)c;
+        }
+        text[o] = '\0';
+        return fail_at(r, e->line, e->column, "YAML syntax error: %s", text);
+    }
+    return fail_at(r, r->last_line, r->last_column, "YAML syntax error");
+}
+
+/* Parses r->text into r->root. */
+static int build_tree(reader *r)
+{
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = discard_diag;
+    dcfg.user = NULL;
+    dcfg.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (!diag)
+        return nomem(r, NULL);
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_JSON_NONE;
+    cfg.diag = diag;
+    struct fy_parser *p = fy_parser_create(&cfg);
+    if (!p) {
+        fy_diag_destroy(diag);
+        return nomem(r, NULL);
+    }
+    int rc = 0;
+    if (fy_parser_set_string(p, r->len ? r->text : "", r->len) != 0) {
+        rc = nomem(r, NULL);
+        goto done;
+    }
+    r->last_line = r->last_column = r->end_line = r->end_column = 1;
+    int documents = 0;
+    bool ended = false;
+    for (;;) {
+        struct fy_event *ev = fy_parser_parse(p);
+        if (!ev) {
+            if (fy_parser_get_stream_error(p) || fy_diag_got_error(diag) || !ended)
+                rc = syntax_error(r, diag);
+            break;
+        }
+        if (ev->type == FYET_STREAM_END)
+            ended = true;
+        if (ev->type == FYET_DOCUMENT_START && ++documents == 2) {
+            int line, column;
+            const struct fy_mark *m = fy_event_start_mark(ev);
+            fy_parser_event_free(p, ev);
+            ev = NULL;
+            if (!m) { /* an implicit start: the document starts at its first node */
+                ev = fy_parser_parse(p);
+                if (!ev) {
+                    rc = syntax_error(r, diag);
+                    break;
+                }
+                m = fy_event_start_mark(ev);
+            }
+            mark_position(r, m, &line, &column);
+            fy_parser_event_free(p, ev);
+            rc = fail_at(r, line, column,
+                         "a second YAML document starts here: a scenario file holds one "
+                         "scenario (remove the '---' or split the file)");
+            break;
+        }
+        rc = on_event(r, ev);
+        note_end(r, ev);
+        fy_parser_event_free(p, ev);
+        if (rc)
+            break;
+    }
+done:
+    fy_parser_destroy(p);
+    fy_diag_destroy(diag);
+    if (rc == 0 && !r->root)
+        rc = fail_at(r, 1, 1,
+                     "empty file: expected a scenario mapping with name, duration, store and "
+                     "script");
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * 3. Values and the schema
+ * ---------------------------------------------------------------------------------------- */
+
+/* "a string 'abc'", "an integer '42'", "a mapping", "nothing"... for "found ..." */
+static const char *describe(node *n, char *buf, size_t size)
+{
+    n = deref(n);
+    char q[QBUF];
+    if (n->kind == NODE_MAP) {
+        snprintf(buf, size, "a mapping");
+    } else if (n->kind == NODE_SEQ) {
+        snprintf(buf, size, "a sequence");
+    } else {
+        quote(q, sizeof q, n->text, n->len);
+        switch (classify(n)) {
+        case S_NULL:
+            if (n->len)
+                snprintf(buf, size, "null '%s'", q);
+            else
+                snprintf(buf, size, "nothing");
+            break;
+        case S_BOOL: snprintf(buf, size, "a boolean '%s'", q); break;
+        case S_INT: snprintf(buf, size, "an integer '%s'", q); break;
+        case S_FLOAT: snprintf(buf, size, "a number '%s'", q); break;
+        case S_STRING: snprintf(buf, size, "a string '%s'", q); break;
+        }
+    }
+    return buf;
+}
+
+static int to_value(reader *r, node *n, vs_value **out);
+
+static int scalar_value(reader *r, node *n, vs_value **out)
+{
+    bool b = false;
+    char q[QBUF];
+    switch (classify(n)) {
+    case S_NULL: *out = vs_new_nil(); break;
+    case S_BOOL:
+        match_bool(n->text, n->len, &b);
+        *out = vs_new_bool(b);
+        break;
+    case S_INT: {
+        int_value v;
+        int_value_of(n->text, n->len, &v);
+        if (!v.exact)
+            return fail_node(r, n,
+                             "the integer %s cannot be represented exactly as a number "
+                             "(integers beyond 2^53 lose digits)",
+                             quote(q, sizeof q, n->text, n->len));
+        *out = vs_new_number(v.d);
+        break;
+    }
+    case S_FLOAT: {
+        double d = float_value_of(n);
+        if (isinf(d) && !memchr(n->text, 'i', n->len) && !memchr(n->text, 'I', n->len))
+            return fail_node(r, n, "the number %s is too large for a double (write .inf for "
+                                   "infinity)",
+                             quote(q, sizeof q, n->text, n->len));
+        *out = vs_new_number(d);
+        break;
+    }
+    case S_STRING: *out = vs_new_string_n(n->text, n->len); break;
+    }
+    return *out ? 0 : nomem(r, n);
+}
+
+typedef struct map_slot {
+    key_id id;
+    char int_text[24]; /* an integer key as vs_map_set_int writes it */
+    vs_value *value;
+} map_slot;
+
+/* The canonical order of value.h (bytewise, a string key before an integer key of the same
+ * text): inserting in this order makes every vs_map_set an append. */
+static int slot_canonical(const void *a, const void *b)
+{
+    const map_slot *x = a, *y = b;
+    const char *xs = x->id.is_int ? x->int_text : x->id.s;
+    const char *ys = y->id.is_int ? y->int_text : y->id.s;
+    size_t xl = x->id.is_int ? strlen(x->int_text) : x->id.len;
+    size_t yl = y->id.is_int ? strlen(y->int_text) : y->id.len;
+    size_t n = xl < yl ? xl : yl;
+    int c = n ? memcmp(xs, ys, n) : 0;
+    if (c)
+        return c;
+    if (xl != yl)
+        return xl < yl ? -1 : 1;
+    return (int)x->id.is_int - (int)y->id.is_int;
+}
+
+/* A mapping: an array when its keys are exactly the integers 1..n (Luau), else a map whose
+ * integer keys stay integer keys. An empty mapping is an empty map. Values are converted in
+ * file order, so the first error reported is the first in the file. */
+static int map_value(reader *r, node *n, vs_value **out)
+{
+    size_t pairs = n->count / 2;
+    map_slot *slots = pairs ? calloc(pairs, sizeof *slots) : NULL;
+    if (pairs && !slots)
+        return nomem(r, n);
+    bool array = pairs > 0;
+    int rc = 0;
+    for (size_t p = 0; p < pairs && rc == 0; p++) {
+        if (key_ident(r, n->items[2 * p], &slots[p].id) ||
+            to_value(r, n->items[2 * p + 1], &slots[p].value)) {
+            rc = -1;
+            break;
+        }
+        if (slots[p].id.is_int)
+            snprintf(slots[p].int_text, sizeof slots[p].int_text, "%" PRId64, slots[p].id.i);
+        if (!slots[p].id.is_int || slots[p].id.i < 1 || (uint64_t)slots[p].id.i > pairs)
+            array = false;
+    }
+    vs_value *v = NULL;
+    if (rc == 0 && !(v = array ? vs_new_array() : vs_new_map()))
+        rc = nomem(r, n);
+    if (rc == 0 && array) { /* keys are unique, so 1..n each appear once */
+        vs_value **items = calloc(pairs, sizeof *items);
+        if (!items) {
+            rc = nomem(r, n);
+        } else {
+            for (size_t p = 0; p < pairs; p++) {
+                items[slots[p].id.i - 1] = slots[p].value;
+                slots[p].value = NULL;
+            }
+            for (size_t p = 0; p < pairs; p++) {
+                vs_value *item = items[p];
+                items[p] = NULL;
+                if (rc == 0 && vs_array_push(v, item) != VS_OK)
+                    rc = nomem(r, n);
+                else if (rc != 0)
+                    vs_free(item);
+            }
+            free(items);
+        }
+    } else if (rc == 0) {
+        if (pairs > 1)
+            qsort(slots, pairs, sizeof *slots, slot_canonical);
+        for (size_t p = 0; p < pairs && rc == 0; p++) {
+            vs_value *item = slots[p].value;
+            slots[p].value = NULL;
+            vs_status st = slots[p].id.is_int ? vs_map_set_int(v, slots[p].id.i, item)
+                                              : vs_map_set_n(v, slots[p].id.s, slots[p].id.len,
+                                                             item);
+            if (st != VS_OK)
+                rc = nomem(r, n);
+        }
+    }
+    for (size_t p = 0; p < pairs; p++)
+        vs_free(slots[p].value);
+    free(slots);
+    if (rc) {
+        vs_free(v);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* YAML -> vs_value (nesting is bounded by MAX_DEPTH, checked while the tree was built). */
+static int to_value(reader *r, node *n, vs_value **out)
+{
+    *out = NULL;
+    n = deref(n);
+    if (n->kind == NODE_SCALAR)
+        return scalar_value(r, n, out);
+    if (n->kind == NODE_MAP)
+        return map_value(r, n, out);
+    vs_value *arr = vs_new_array();
+    if (!arr)
+        return nomem(r, n);
+    for (size_t i = 0; i < n->count; i++) {
+        vs_value *item;
+        if (to_value(r, n->items[i], &item)) {
+            vs_free(arr);
+            return -1;
+        }
+        if (vs_array_push(arr, item) != VS_OK) {
+            vs_free(arr);
+            return nomem(r, n->items[i]);
+        }
+    }
+    *out = arr;
+    return 0;
+}
+
+/* --- mappings of the format: key tables --- */
+
+typedef int (*read_fn)(reader *r, const char *key, node *value, void *obj);
+
+typedef struct key_spec {
+    const char *name;
+    bool required;
+    read_fn read;
+} key_spec;
+
+/* Optimal string alignment distance (a transposition counts as one edit). */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t rows[3][MAX_SUGGEST_LEN + 1];
+    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (prev[j - 1] + cost < d)
+                d = prev[j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < d)
+                d = prev2[j - 2] + 1;
+            cur[j] = d;
+        }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[lb];
+}
+
+static int unknown_key(reader *r, node *key, const char *const *names, size_t n)
+{
+    node *k = deref(key);
+    char q[QBUF];
+    if (k->kind != NODE_SCALAR)
+        return fail_node(r, key, "expected a key name, found %s", describe(k, q, sizeof q));
+    quote(q, sizeof q, k->text, k->len);
+    const char *best = NULL;
+    if (k->len <= MAX_SUGGEST_LEN) {
+        size_t best_d = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            size_t ln = strlen(names[i]);
+            if (ln > MAX_SUGGEST_LEN)
+                continue;
+            size_t d = edit_distance(k->text, k->len, names[i], ln);
+            if (d < best_d) {
+                best_d = d;
+                best = names[i];
+            }
+        }
+        size_t chars = char_count(k->text, k->len);
+        size_t limit = chars / 3 > 2 ? chars / 3 : 2;
+        if (best_d > limit)
+            best = NULL;
+    }
+    if (best)
+        return fail_node(r, key, "unknown key '%s' (did you mean '%s'?)", q, best);
+    char list[512];
+    size_t o = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < n && o < sizeof list; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", names[i]);
+    return fail_node(r, key, "unknown key '%s' (expected one of %s)", q, list);
+}
+
+static const key_spec *find_key(const key_spec *keys, size_t nkeys, node *key)
+{
+    node *k = deref(key);
+    if (k->kind != NODE_SCALAR)
+        return NULL;
+    for (size_t i = 0; i < nkeys; i++)
+        if (text_is(k->text, k->len, keys[i].name))
+            return &keys[i];
+    return NULL;
+}
+
+/* Reads a mapping of the format: unknown keys first (they are often misspelt required ones),
+ * then missing required keys (at the start of the mapping), then every value in file
+ * order. */
+static int read_mapping(reader *r, node *map, const char *where, const key_spec *keys,
+                        size_t nkeys, void *obj)
+{
+    map = deref(map);
+    bool seen[MAX_KEYS] = {false};
+    const char *names[MAX_KEYS];
+    if (nkeys > MAX_KEYS)
+        return fail_node(r, map, "internal error: more than %d keys in one table", MAX_KEYS);
+    for (size_t i = 0; i < nkeys; i++)
+        names[i] = keys[i].name;
+    for (size_t p = 0; p < map->count / 2; p++) {
+        const key_spec *spec = find_key(keys, nkeys, map->items[2 * p]);
+        if (!spec)
+            return unknown_key(r, map->items[2 * p], names, nkeys);
+        seen[spec - keys] = true;
+    }
+    for (size_t i = 0; i < nkeys; i++)
+        if (keys[i].required && !seen[i])
+            return fail_node(r, map, "missing required key '%s' in %s", keys[i].name, where);
+    for (size_t p = 0; p < map->count / 2; p++) {
+        const key_spec *spec = find_key(keys, nkeys, map->items[2 * p]);
+        if (spec->read(r, spec->name, map->items[2 * p + 1], obj))
+            return -1;
+    }
+    return 0;
+}
+
+/* --- typed readers --- */
+
+static int expect_mapping(reader *r, const char *key, node *v, const char *example)
+{
+    char d[DBUF];
+    if (deref(v)->kind != NODE_MAP)
+        return fail_node(r, v, "expected a mapping for '%s'%s, found %s", key, example,
+                         describe(v, d, sizeof d));
+    return 0;
+}
+
+/* A string: any scalar but a null one (plain "42" is the string "42"). */
+static int read_text(reader *r, const char *key, node *v, const char *what, size_t min_chars,
+                     size_t max_chars, char **out)
+{
+    node *n = deref(v);
+    char d[DBUF];
+    if (n->kind != NODE_SCALAR || (classify(n) == S_NULL && n->tag != TAG_STR))
+        return fail_node(r, v, "expected %s for '%s', found %s", what, key,
+                         describe(v, d, sizeof d));
+    if (memchr(n->text, '\0', n->len))
+        return fail_node(r, v, "'%s' must not contain a NUL character", key);
+    size_t chars = char_count(n->text, n->len);
+    if (chars < min_chars || chars > max_chars) {
+        if (max_chars == SIZE_MAX)
+            return fail_node(r, v, "'%s' must not be empty", key);
+        return fail_node(r, v, "expected %s of %zu to %zu characters for '%s', found %zu",
+                         what, min_chars, max_chars, key, chars);
+    }
+    char *s = malloc(n->len + 1);
+    if (!s)
+        return nomem(r, v);
+    memcpy(s, n->text, n->len + 1);
+    free(*out);
+    *out = s;
+    return 0;
+}
+
+/* A non-negative integer in [min, max] (plain integer scalars in the core forms). */
+static int read_uint(reader *r, const char *key, node *v, uint64_t min, uint64_t max,
+                     uint64_t *out)
+{
+    node *n = deref(v);
+    char d[DBUF], q[QBUF];
+    if (n->kind != NODE_SCALAR || classify(n) != S_INT)
+        return fail_node(r, v, "expected an integer for '%s', found %s", key,
+                         describe(v, d, sizeof d));
+    int_value iv;
+    int_value_of(n->text, n->len, &iv);
+    bool zero = iv.fits_u64 && iv.mag == 0;
+    if ((iv.negative && !zero) || !iv.fits_u64 || iv.mag < min || iv.mag > max) {
+        quote(q, sizeof q, n->text, n->len);
+        if (max == (uint64_t)INT64_MAX)
+            return fail_node(r, v, "expected an integer >= %" PRIu64 " for '%s', found %s",
+                             min, key, q);
+        return fail_node(r, v,
+                         "expected an integer from %" PRIu64 " to %" PRIu64 " for '%s', found %s",
+                         min, max, key, q);
+    }
+    *out = iv.mag;
+    return 0;
+}
+
+static const char *const duration_units[] = {"us", "ms", "s", "m", "h"};
+static const uint64_t duration_unit_us[] = {1, 1000, 1000000, 60000000, 3600000000u};
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* "250ms", "1.5s", "2m" -> microseconds. 0 ok, 1 not a duration, 2 not a whole number of
+ * microseconds, 3 too long. */
+static int parse_duration(const char *s, size_t len, int64_t *out)
+{
+    size_t i = 0, int_start = 0, int_end, frac_start = 0, frac_end = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    int_end = i;
+    if (int_end == int_start)
+        return 1;
+    if (i < len && s[i] == '.') {
+        frac_start = ++i;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++;
+        frac_end = i;
+        if (frac_end == frac_start)
+            return 1;
+    }
+    size_t unit = SIZE_MAX;
+    for (size_t u = 0; u < sizeof duration_units / sizeof duration_units[0]; u++)
+        if (text_is(s + i, len - i, duration_units[u]))
+            unit = u;
+    if (unit == SIZE_MAX)
+        return 1;
+    uint64_t mult = duration_unit_us[unit];
+    while (frac_end > frac_start && s[frac_end - 1] == '0')
+        frac_end--;
+    uint64_t frac_us = 0;
+    if (frac_end > frac_start) {
+        size_t k = frac_end - frac_start;
+        if (k > 10) /* mult has at most ten factors of 2 and eight of 5 */
+            return 2;
+        uint64_t frac = 0, pow10 = 1;
+        for (size_t j = frac_start; j < frac_end; j++) {
+            frac = frac * 10 + (uint64_t)(s[j] - '0');
+            pow10 *= 10;
+        }
+        uint64_t g = gcd64(mult, pow10);
+        uint64_t den = pow10 / g, num = mult / g;
+        if (frac % den != 0)
+            return 2;
+        frac_us = (frac / den) * num; /* < mult, no overflow */
+    }
+    uint64_t whole = 0;
+    for (size_t j = int_start; j < int_end; j++) {
+        unsigned dgt = (unsigned)(s[j] - '0');
+        if (whole > (UINT64_MAX - dgt) / 10)
+            return 3;
+        whole = whole * 10 + dgt;
+    }
+    if (whole > (uint64_t)INT64_MAX / mult)
+        return 3;
+    uint64_t total = whole * mult;
+    if (total > (uint64_t)INT64_MAX - frac_us)
+        return 3;
+    *out = (int64_t)(total + frac_us);
+    return 0;
+}
+
+static int read_duration(reader *r, const char *key, node *v, int64_t *out)
+{
+    node *n = deref(v);
+    char d[DBUF], q[QBUF];
+    if (n->kind == NODE_SCALAR) {
+        scalar_type t = classify(n);
+        int rc = t == S_STRING ? parse_duration(n->text, n->len, out) : 1;
+        quote(q, sizeof q, n->text, n->len);
+        if (rc == 0)
+            return 0;
+        if (rc == 2)
+            return fail_node(r, v, "the duration '%s' for '%s' is not a whole number of "
+                                   "microseconds",
+                             q, key);
+        if (rc == 3)
+            return fail_node(r, v, "the duration '%s' for '%s' is too long (at most %" PRId64
+                                   "us, about 292000 years)",
+                             q, key, INT64_MAX);
+        if (t == S_INT || t == S_FLOAT)
+            return fail_node(r, v,
+                             "expected a duration with a unit, like 5s, 250ms or 2m, for '%s'; "
+                             "found the bare number '%s'",
+                             key, q);
+    }
+    return fail_node(r, v,
+                     "expected a duration with a unit, like 5s, 250ms or 2m, for '%s'; found %s",
+                     key, describe(v, d, sizeof d));
+}
+
+/* --- step and expectation arguments --- */
+
+/* Where the arguments of one action or expectation go. */
+typedef struct args_ctx {
+    int64_t *at_us;
+    node **at_node;
+    int64_t *player;
+    vs_path *path;
+    bool path_may_be_empty;
+    vs_value **value; /* a step's value or an expectation's equals */
+    size_t *index;
+    bool has_equals, has_absent;
+    node *absent_node;
+} args_ctx;
+
+static int read_at(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    *c->at_node = v;
+    return read_duration(r, key, v, c->at_us);
+}
+
+static int read_player(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)INT64_MAX, &u))
+        return -1;
+    *c->player = (int64_t)u;
+    return 0;
+}
+
+static int read_path(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    node *n = deref(v);
+    char d[DBUF], q[QBUF];
+    if (n->kind != NODE_SCALAR || (classify(n) == S_NULL && n->tag != TAG_STR))
+        return fail_node(r, v, "expected a path like Wallet.Coins for '%s', found %s%s", key,
+                         describe(v, d, sizeof d),
+                         c->path_may_be_empty ? " (write \"\" for the whole profile)" : "");
+    if (memchr(n->text, '\0', n->len))
+        return fail_node(r, v, "'%s' must not contain a NUL character", key);
+    if (n->len == 0 && !c->path_may_be_empty)
+        return fail_node(r, v, "the path of a step must not be empty (a step changes a value "
+                               "inside the profile, like Wallet.Coins)");
+    vs_path_free(c->path);
+    vs_status st = vs_path_parse(n->text, c->path);
+    if (st == VS_ERR_NOMEM)
+        return nomem(r, v);
+    if (st != VS_OK)
+        return fail_node(r, v,
+                         "malformed path '%s': a path is keys separated by dots, like "
+                         "Wallet.Coins or Inventory.1, with no empty key",
+                         quote(q, sizeof q, n->text, n->len));
+    return 0;
+}
+
+static int read_any_value(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    (void)key;
+    vs_free(*c->value);
+    *c->value = NULL;
+    c->has_equals = true;
+    return to_value(r, v, c->value);
+}
+
+static int read_number_value(reader *r, const char *key, node *v, void *obj)
+{
+    node *n = deref(v);
+    char d[DBUF];
+    scalar_type t = n->kind == NODE_SCALAR ? classify(n) : S_STRING;
+    if (n->kind != NODE_SCALAR || (t != S_INT && t != S_FLOAT))
+        return fail_node(r, v, "expected a number for '%s', found %s", key,
+                         describe(v, d, sizeof d));
+    return read_any_value(r, key, v, obj);
+}
+
+static int read_index(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)MAX_EXACT_INT, &u))
+        return -1;
+    *c->index = (size_t)u;
+    return 0;
+}
+
+static int read_absent(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    node *n = deref(v);
+    char d[DBUF];
+    bool b = false;
+    if (n->kind != NODE_SCALAR || classify(n) != S_BOOL || !match_bool(n->text, n->len, &b) ||
+        !b)
+        return fail_node(r, v,
+                         "expected 'true' for '%s' (to expect a value, use 'equals' instead), "
+                         "found %s",
+                         key, describe(v, d, sizeof d));
+    c->has_absent = true;
+    c->absent_node = v;
+    return 0;
+}
+
+/* --- variants: a mapping with common keys and exactly one variant key (a step's action,
+ * an expectation's kind), whose value is a mapping of the variant's own keys --- */
+
+typedef struct variant_spec {
+    const char *name;
+    int kind;
+    const key_spec *keys;
+    size_t nkeys;
+    int (*check)(reader *r, node *args, args_ctx *c); /* after the keys; may be NULL */
+} variant_spec;
+
+typedef struct variant_group {
+    const char *noun;      /* "step" */
+    const char *kind_noun; /* "action" */
+    const key_spec *common;
+    size_t ncommon;
+    const variant_spec *variants;
+    size_t nvariants;
+} variant_group;
+
+static int check_stored(reader *r, node *args, args_ctx *c)
+{
+    if (c->has_equals && c->has_absent)
+        return fail_node(r, c->absent_node,
+                         "use either 'equals' or 'absent: true' in 'stored', not both");
+    if (!c->has_equals && !c->has_absent)
+        return fail_node(r, args, "missing 'equals' or 'absent: true' in 'stored'");
+    return 0;
+}
+
+static const key_spec step_common_keys[] = {
+    {"at", true, read_at},
+};
+
+static const key_spec player_keys[] = {
+    {"player", true, read_player},
+};
+static const key_spec set_keys[] = {
+    {"player", true, read_player},
+    {"path", true, read_path},
+    {"value", true, read_any_value},
+};
+static const key_spec add_keys[] = {
+    {"player", true, read_player},
+    {"path", true, read_path},
+    {"value", true, read_number_value},
+};
+static const key_spec insert_keys[] = {
+    {"player", true, read_player},
+    {"path", true, read_path},
+    {"value", true, read_any_value},
+    {"index", false, read_index},
+};
+static const key_spec remove_keys[] = {
+    {"player", true, read_player},
+    {"path", true, read_path},
+};
+
+#define KEYS(t) t, sizeof t / sizeof t[0]
+
+static const variant_spec step_actions[] = {
+    {"join", STEP_JOIN, KEYS(player_keys), NULL},
+    {"leave", STEP_LEAVE, KEYS(player_keys), NULL},
+    {"set", STEP_SET, KEYS(set_keys), NULL},
+    {"add", STEP_ADD, KEYS(add_keys), NULL},
+    {"insert", STEP_INSERT, KEYS(insert_keys), NULL},
+    {"remove", STEP_REMOVE, KEYS(remove_keys), NULL},
+};
+
+static const variant_group step_group = {
+    "step", "action", KEYS(step_common_keys), KEYS(step_actions),
+};
+
+enum { EXPECT_STORED };
+
+static const key_spec stored_keys[] = {
+    {"player", true, read_player},
+    {"path", true, read_path},
+    {"equals", false, read_any_value},
+    {"absent", false, read_absent},
+};
+
+static const variant_spec expect_kinds[] = {
+    {"stored", EXPECT_STORED, KEYS(stored_keys), check_stored},
+};
+
+static const variant_group expect_group = {
+    "expectation", "kind", NULL, 0, KEYS(expect_kinds),
+};
+
+static void variant_list(const variant_group *g, char *buf, size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < g->nvariants && o < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", g->variants[i].name);
+}
+
+static int read_variant(reader *r, const variant_group *g, node *map, args_ctx *c,
+                        const variant_spec **chosen)
+{
+    map = deref(map);
+    char where[64], list[256];
+    snprintf(where, sizeof where, "the %s at line %d", g->noun, map->line);
+    variant_list(g, list, sizeof list);
+    const char *names[MAX_KEYS];
+    size_t nnames = 0;
+    if (g->ncommon + g->nvariants > MAX_KEYS)
+        return fail_node(r, map, "internal error: more than %d keys in one table", MAX_KEYS);
+    for (size_t i = 0; i < g->ncommon; i++)
+        names[nnames++] = g->common[i].name;
+    for (size_t i = 0; i < g->nvariants; i++)
+        names[nnames++] = g->variants[i].name;
+
+    bool seen[MAX_KEYS] = {false};
+    const variant_spec *v = NULL;
+    node *v_args = NULL;
+    for (size_t p = 0; p < map->count / 2; p++) {
+        node *key = map->items[2 * p];
+        const key_spec *spec = find_key(g->common, g->ncommon, key);
+        if (spec) {
+            seen[spec - g->common] = true;
+            continue;
+        }
+        node *k = deref(key);
+        const variant_spec *found = NULL;
+        for (size_t i = 0; k->kind == NODE_SCALAR && i < g->nvariants; i++)
+            if (text_is(k->text, k->len, g->variants[i].name))
+                found = &g->variants[i];
+        if (!found)
+            return unknown_key(r, key, names, nnames);
+        if (v)
+            return fail_node(r, key, "two %ss in one %s, '%s' and '%s': a %s has exactly one "
+                                     "of %s",
+                             g->kind_noun, g->noun, v->name, found->name, g->noun, list);
+        v = found;
+        v_args = map->items[2 * p + 1];
+    }
+    for (size_t i = 0; i < g->ncommon; i++)
+        if (g->common[i].required && !seen[i])
+            return fail_node(r, map, "missing required key '%s' in %s", g->common[i].name,
+                             where);
+    if (!v)
+        return fail_node(r, map, "no %s in %s: expected one of %s", g->kind_noun, where, list);
+    for (size_t p = 0; p < map->count / 2; p++) {
+        const key_spec *spec = find_key(g->common, g->ncommon, map->items[2 * p]);
+        if (spec && spec->read(r, spec->name, map->items[2 * p + 1], c))
+            return -1;
+    }
+    char example[96];
+    snprintf(example, sizeof example, " (like %s: {player: 1%s})", v->name,
+             v->nkeys > 1 ? ", ..." : "");
+    if (expect_mapping(r, v->name, v_args, example))
+        return -1;
+    char args_where[64];
+    snprintf(args_where, sizeof args_where, "'%s'", v->name);
+    if (read_mapping(r, v_args, args_where, v->keys, v->nkeys, c))
+        return -1;
+    if (v->check && v->check(r, deref(v_args), c))
+        return -1;
+    *chosen = v;
+    return 0;
+}
+
+/* --- the scenario --- */
+
+static int read_name(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    return read_text(r, key, v, "a name", 1, SIZE_MAX, &s->name);
+}
+
+static int read_seed(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    return read_uint(r, key, v, 0, UINT64_MAX, &s->seed);
+}
+
+static int read_scenario_duration(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (read_duration(r, key, v, &s->duration_us))
+        return -1;
+    if (s->duration_us == 0)
+        return fail_node(r, v, "the duration must be longer than 0");
+    r->duration_node = v;
+    return 0;
+}
+
+static int read_store_name(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    return read_text(r, key, v, "a store name", 1, STORE_NAME_MAX_CHARS, &st->name);
+}
+
+static int read_template(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    if (expect_mapping(r, key, v, " (the profile of a new player, like {Coins: 0})"))
+        return -1;
+    vs_free(st->template_);
+    st->template_ = NULL;
+    if (to_value(r, v, &st->template_))
+        return -1;
+    if (vs_type_of(st->template_) != VS_MAP)
+        return fail_node(r, v, "the template must be a map, but its keys 1..n make it an "
+                               "array");
+    return 0;
+}
+
+static const key_spec store_keys[] = {
+    {"name", true, read_store_name},
+    {"template", true, read_template},
+};
+
+static int read_store(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (expect_mapping(r, key, v, ""))
+        return -1;
+    return read_mapping(r, v, "store", KEYS(store_keys), &s->store);
+}
+
+static int expect_sequence(reader *r, const char *key, node *v)
+{
+    char d[DBUF];
+    if (deref(v)->kind != NODE_SEQ)
+        return fail_node(r, v, "expected a sequence for '%s' (write %s: [] for none), found %s",
+                         key, key, describe(v, d, sizeof d));
+    return 0;
+}
+
+static int read_script(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    if (seq->count == 0)
+        return 0;
+    s->steps = calloc(seq->count, sizeof *s->steps);
+    r->step_at = calloc(seq->count, sizeof *r->step_at);
+    if (!s->steps || !r->step_at)
+        return nomem(r, v);
+    s->step_count = seq->count; /* zeroed steps free cleanly if a later one fails */
+    char list[256], d[DBUF];
+    variant_list(&step_group, list, sizeof list);
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = seq->items[i];
+        node *m = deref(item);
+        scenario_step *st = &s->steps[i];
+        if (m->kind != NODE_MAP)
+            return fail_node(r, item, "expected a step (a mapping with 'at' and one of %s), "
+                                      "found %s",
+                             list, describe(item, d, sizeof d));
+        st->pos = (scenario_pos){m->line, m->column};
+        args_ctx c = {.at_us = &st->at_us, .at_node = &r->step_at[i], .player = &st->player,
+                      .path = &st->path, .value = &st->value, .index = &st->index};
+        const variant_spec *chosen = NULL;
+        if (read_variant(r, &step_group, item, &c, &chosen))
+            return -1;
+        st->kind = (scenario_step_kind)chosen->kind;
+    }
+    return 0;
+}
+
+static int read_expect(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    if (seq->count == 0)
+        return 0;
+    s->expects = calloc(seq->count, sizeof *s->expects);
+    if (!s->expects)
+        return nomem(r, v);
+    s->expect_count = seq->count;
+    char list[256], d[DBUF];
+    variant_list(&expect_group, list, sizeof list);
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = seq->items[i];
+        node *m = deref(item);
+        scenario_expect *e = &s->expects[i];
+        if (m->kind != NODE_MAP)
+            return fail_node(r, item, "expected an expectation (a mapping with one of %s), "
+                                      "found %s",
+                             list, describe(item, d, sizeof d));
+        e->pos = (scenario_pos){m->line, m->column};
+        args_ctx c = {.player = &e->player, .path = &e->path, .path_may_be_empty = true,
+                      .value = &e->equals};
+        const variant_spec *chosen = NULL;
+        if (read_variant(r, &expect_group, item, &c, &chosen))
+            return -1;
+    }
+    return 0;
+}
+
+static const key_spec scenario_keys[] = {
+    {"name", true, read_name},
+    {"seed", false, read_seed},
+    {"duration", true, read_scenario_duration},
+    {"store", true, read_store},
+    {"script", true, read_script},
+    {"expect", false, read_expect},
+};
+
+typedef struct step_order {
+    int64_t at_us;
+    size_t index;
+} step_order;
+
+static int by_time(const void *a, const void *b)
+{
+    const step_order *x = a, *y = b;
+    if (x->at_us != y->at_us)
+        return x->at_us < y->at_us ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Every step before the end, then the steps in time order (equal times in file order). */
+static int finish_scenario(reader *r, scenario *s)
+{
+    char a[QBUF], d[QBUF];
+    for (size_t i = 0; i < s->step_count; i++) {
+        if (s->steps[i].at_us >= s->duration_us) {
+            node *at = deref(r->step_at[i]), *dur = deref(r->duration_node);
+            return fail_node(r, r->step_at[i],
+                             "the step at %s is not before the end of the scenario "
+                             "(duration %s): steps run in [0, duration)",
+                             quote(a, sizeof a, at->text, at->len),
+                             quote(d, sizeof d, dur->text, dur->len));
+        }
+    }
+    if (s->step_count < 2)
+        return 0;
+    step_order *order = malloc(s->step_count * sizeof *order);
+    scenario_step *sorted = malloc(s->step_count * sizeof *sorted);
+    if (!order || !sorted) {
+        free(order);
+        free(sorted);
+        return nomem(r, NULL);
+    }
+    for (size_t i = 0; i < s->step_count; i++)
+        order[i] = (step_order){s->steps[i].at_us, i};
+    qsort(order, s->step_count, sizeof *order, by_time);
+    for (size_t i = 0; i < s->step_count; i++)
+        sorted[i] = s->steps[order[i].index];
+    free(s->steps);
+    free(order);
+    s->steps = sorted;
+    return 0;
+}
+
+static int read_scenario(reader *r, const char *file, scenario **out)
+{
+    node *root = deref(r->root);
+    char d[DBUF];
+    if (root->kind != NODE_MAP)
+        return fail_node(r, r->root,
+                         "expected a scenario mapping with name, duration, store and script at "
+                         "the top level, found %s",
+                         describe(r->root, d, sizeof d));
+    scenario *s = calloc(1, sizeof *s);
+    if (!s)
+        return nomem(r, NULL);
+    s->seed = 1;
+    s->file = malloc(strlen(file) + 1);
+    if (!s->file || read_mapping(r, root, "the scenario", KEYS(scenario_keys), s) ||
+        finish_scenario(r, s)) {
+        if (!s->file)
+            nomem(r, NULL);
+        scenario_free(s);
+        return -1;
+    }
+    strcpy(s->file, file);
+    *out = s;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The public API
+ * ---------------------------------------------------------------------------------------- */
+
+void loader_error_format(const loader_error *err, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return;
+    if (!err) {
+        buf[0] = '\0';
+        return;
+    }
+    snprintf(buf, size, "%s:%d:%d: %s", err->file, err->line, err->column, err->message);
+}
+
+int loader_load_text(const char *file, const char *text, size_t len, scenario **out,
+                     loader_error *err)
+{
+    loader_error scratch;
+    if (!err)
+        err = &scratch;
+    if (!file)
+        file = "";
+    memset(err, 0, sizeof *err);
+    set_file(err, file);
+    if (out)
+        *out = NULL;
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.text = text ? text : "";
+    r.len = text ? len : 0;
+    r.err = err;
+    r.last_line = r.last_column = 1;
+    int rc;
+    if (!out)
+        rc = fail_at(&r, 1, 1, "internal error: no place for the scenario");
+    else if (!text && len > 0)
+        rc = fail_at(&r, 1, 1, "internal error: no text");
+    else
+        rc = check_bytes(&r);
+    if (rc == 0)
+        rc = build_tree(&r);
+    if (rc == 0)
+        rc = read_scenario(&r, file, out);
+    free(r.step_at);
+    tree_free(&r);
+    return rc ? -1 : 0;
+}
+
+int loader_load_file(const char *path, scenario **out, loader_error *err)
+{
+    loader_error scratch;
+    if (!err)
+        err = &scratch;
+    if (out)
+        *out = NULL;
+    if (!path) {
+        plain_error(err, "", "cannot open: no path");
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        plain_error(err, path, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        plain_error(err, path, "cannot open: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        plain_error(err, path, "cannot open: %s (give a scenario file, or pass the folder on "
+                               "the command line to run every scenario in it)",
+                    strerror(EISDIR));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        plain_error(err, path, "cannot open: not a regular file");
+        close(fd);
+        return -1;
+    }
+    if ((uintmax_t)st.st_size > MAX_FILE_BYTES) {
+        plain_error(err, path, "the file is too large: %jd bytes, at most 16 MiB (%zu bytes)",
+                    (intmax_t)st.st_size, MAX_FILE_BYTES);
+        close(fd);
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        plain_error(err, path, "out of memory");
+        close(fd);
+        return -1;
+    }
+    for (;;) {
+        if (len == cap) { /* the file grew while we read it */
+            if (cap > MAX_FILE_BYTES) {
+                plain_error(err, path, "the file is too large: more than 16 MiB");
+                free(buf);
+                close(fd);
+                return -1;
+            }
+            size_t bigger = cap * 2 > MAX_FILE_BYTES + 1 ? MAX_FILE_BYTES + 1 : cap * 2;
+            char *b = realloc(buf, bigger);
+            if (!b) {
+                plain_error(err, path, "out of memory");
+                free(buf);
+                close(fd);
+                return -1;
+            }
+            buf = b;
+            cap = bigger;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            plain_error(err, path, "cannot read: %s", strerror(errno));
+            free(buf);
+            close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    int rc = loader_load_text(path, buf, len, out, err);
+    free(buf);
+    return rc;
+}
+
+/* --- expanding command-line paths --- */
+
+typedef struct path_list {
+    char **items;
+    size_t count, cap;
+} path_list;
+
+static int list_push(path_list *l, char *s)
+{
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            free(s);
+            return -1;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count++] = s;
+    return 0;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_scenario_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+    size_t ld = strlen(dir), ln = strlen(name);
+    bool slash = ld > 0 && dir[ld - 1] != '/';
+    char *p = malloc(ld + slash + ln + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, ld);
+    if (slash)
+        p[ld] = '/';
+    memcpy(p + ld + slash, name, ln + 1);
+    return p;
+}
+
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+    const struct dir_id *parent;
+} dir_id;
+
+/* Adds every scenario file below dir (unsorted); skips hidden entries and folders already
+ * being walked (symbolic link loops). */
+static int walk(const char *dir, const dir_id *ancestors, path_list *out, loader_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        plain_error(err, dir, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    path_list names = {0};
+    struct dirent *e;
+    int rc = 0;
+    errno = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *full = join_path(dir, e->d_name);
+        if (!full || list_push(&names, full)) {
+            plain_error(err, dir, "out of memory");
+            rc = -1;
+            break;
+        }
+        errno = 0;
+    }
+    if (rc == 0 && errno != 0) {
+        plain_error(err, dir, "cannot read: %s", strerror(errno));
+        rc = -1;
+    }
+    closedir(d);
+    for (size_t i = 0; rc == 0 && i < names.count; i++) {
+        const char *full = names.items[i];
+        struct stat st;
+        if (stat(full, &st) != 0) {
+            if (is_scenario_name(full)) {
+                plain_error(err, full, "cannot open: %s", strerror(errno));
+                rc = -1;
+            }
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            bool loop = false;
+            for (const dir_id *a = ancestors; a; a = a->parent)
+                loop |= a->dev == st.st_dev && a->ino == st.st_ino;
+            dir_id self = {st.st_dev, st.st_ino, ancestors};
+            if (!loop)
+                rc = walk(full, &self, out, err);
+        } else if (S_ISREG(st.st_mode) && is_scenario_name(full)) {
+            char *copy = malloc(strlen(full) + 1);
+            if (copy)
+                strcpy(copy, full);
+            if (!copy || list_push(out, copy)) {
+                plain_error(err, full, "out of memory");
+                rc = -1;
+            }
+        }
+    }
+    loader_free_list(names.items, names.count);
+    return rc;
+}
+
+int loader_expand_paths(const char *const *paths, size_t npaths, char ***files, size_t *count,
+                        loader_error *err)
+{
+    loader_error scratch;
+    if (!err)
+        err = &scratch;
+    memset(err, 0, sizeof *err);
+    *files = NULL;
+    *count = 0;
+    path_list out = {0};
+    for (size_t i = 0; i < npaths; i++) {
+        const char *p = paths[i] ? paths[i] : "";
+        struct stat st;
+        if (stat(p, &st) != 0) {
+            plain_error(err, p, "cannot open: %s", strerror(errno));
+            loader_free_list(out.items, out.count);
+            return -1;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            size_t first = out.count;
+            dir_id self = {st.st_dev, st.st_ino, NULL};
+            if (walk(p, &self, &out, err)) {
+                loader_free_list(out.items, out.count);
+                return -1;
+            }
+            if (out.count == first) {
+                plain_error(err, p, "no scenario files (*.yaml, *.yml) in this folder");
+                loader_free_list(out.items, out.count);
+                return -1;
+            }
+            qsort(out.items + first, out.count - first, sizeof *out.items, by_bytes);
+        } else {
+            char *copy = malloc(strlen(p) + 1);
+            if (copy)
+                strcpy(copy, p);
+            if (!copy || list_push(&out, copy)) {
+                plain_error(err, p, "out of memory");
+                loader_free_list(out.items, out.count);
+                return -1;
+            }
+        }
+    }
+    *files = out.items;
+    *count = out.count;
+    return 0;
+}
+
+void loader_free_list(char **files, size_t count)
+{
+    if (!files)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(files[i]);
+    free(files);
+}
