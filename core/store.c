@@ -60,15 +60,6 @@ const char *vs_event_kind_name(vs_event_kind kind)
     return "unknown";
 }
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 vs_status vs_store_new(const vs_store_config *config, const vs_platform *platform, vs_store **out)
 {
     *out = NULL;
@@ -78,8 +69,8 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
     if (!store)
         return VS_ERR_NOMEM;
     store->platform = *platform;
-    store->name = dup_string(config->name);
-    store->key_prefix = dup_string(config->key_prefix ? config->key_prefix : "Player_");
+    store->name = strdup(config->name);
+    store->key_prefix = strdup(config->key_prefix ? config->key_prefix : "Player_");
     store->template_ = vs_copy(config->template_);
     store->schema = config->schema > 0 ? config->schema : 1;
     if (!store->name || !store->key_prefix || !store->template_) {

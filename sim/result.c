@@ -6,20 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 bool run_result_init(run_result *r, const char *scenario, const char *name, uint64_t seed)
 {
     *r = (run_result){.seed = seed};
-    r->scenario = dup_string(scenario);
-    r->name = dup_string(name);
+    r->scenario = strdup(scenario);
+    r->name = strdup(name);
     if (!r->scenario || !r->name) {
         run_result_free(r);
         return false;
@@ -59,5 +50,5 @@ void run_result_fail(run_result *r, const char *check, const char *fmt, ...)
         r->failures = p;
         r->failure_cap = cap;
     }
-    r->failures[r->failure_count++] = (run_failure){dup_string(check), dup_string(message)};
+    r->failures[r->failure_count++] = (run_failure){strdup(check), strdup(message)};
 }
