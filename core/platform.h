@@ -14,8 +14,10 @@
 #define VS_PLATFORM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "core/ds_error.h"
 #include "core/value.h"
 
 typedef int64_t vs_time_us;
@@ -23,15 +25,8 @@ typedef uint64_t vs_timer_id; /* 0 is never a valid timer */
 
 typedef void (*vs_timer_fn)(void *arg);
 
-/* DataStore error codes the engine sees (PLATFORM.md). 0 is success. */
-enum {
-    VS_DS_OK = 0,
-    VS_DS_KEY_EMPTY = 101,
-    VS_DS_KEY_TOO_LONG = 102,
-    VS_DS_NOT_STORABLE = 104,
-    VS_DS_VALUE_TOO_LARGE = 105,
-    VS_DS_UNAVAILABLE = 501, /* the service could not be reached */
-};
+/* DataStore error codes (PLATFORM.md), with their retry class: core/ds_error.h. 0 is success. */
+enum { VS_DS_OK = 0 };
 
 /* Information the store keeps about a key, in the store's own clock. */
 typedef struct vs_key_info {
@@ -53,6 +48,28 @@ typedef struct vs_ds_result {
 } vs_ds_result;
 
 typedef void (*vs_ds_done_fn)(void *arg, const vs_ds_result *result);
+
+/* One page of an OrderedDataStore GetSortedAsync. */
+typedef struct vs_ods_entry {
+    const char *key;
+    int64_t value;
+} vs_ods_entry;
+
+typedef struct vs_ods_page {
+    int code;            /* VS_DS_OK or an error code */
+    const char *message; /* never NULL */
+    const vs_ods_entry *entries;
+    size_t count;
+    const char *next_cursor; /* pass to get the next page; NULL on the last page */
+} vs_ods_page;
+
+typedef void (*vs_ods_page_fn)(void *arg, const vs_ods_page *page);
+
+/* MessagingService. A message handler gets the topic, the bytes and the sender's send time
+ * (true simulated time, for diagnostics only). A status callback gets 0 or an error code. */
+typedef void (*vs_msg_fn)(void *arg, const char *topic, const char *data, size_t len);
+typedef void (*vs_status_fn)(void *arg, int code, const char *message);
+typedef uint64_t vs_sub_id; /* 0 is never a valid subscription */
 
 /* What an update transform asks to write. */
 typedef struct vs_ds_write {
@@ -100,6 +117,27 @@ typedef struct vs_platform_ops {
                    vs_ds_done_fn done, void *arg);
     void (*ds_update)(void *ctx, const char *store, const char *key, vs_ds_transform_fn transform,
                       void *transform_arg, vs_ds_done_fn done, void *arg);
+
+    /* OrderedDataStore: integer values only. Results come as a number value (NULL when
+     * missing) in a vs_ds_result. */
+    void (*ods_get)(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg);
+    void (*ods_set)(void *ctx, const char *store, const char *key, int64_t value,
+                    vs_ds_done_fn done, void *arg);
+    void (*ods_increment)(void *ctx, const char *store, const char *key, int64_t delta,
+                          vs_ds_done_fn done, void *arg);
+    void (*ods_remove)(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg);
+    /* One page of keys with min <= value <= max, sorted; cursor NULL for the first page. */
+    void (*ods_get_sorted)(void *ctx, const char *store, bool ascending, size_t page_size,
+                           int64_t min, int64_t max, const char *cursor, vs_ods_page_fn done,
+                           void *arg);
+
+    /* MessagingService: best effort, unordered, possibly duplicated. */
+    void (*msg_publish)(void *ctx, const char *topic, const char *data, size_t len,
+                        vs_status_fn done, void *arg);
+    /* Returns a subscription, or 0 with *code set (too many subscriptions, bad topic). */
+    vs_sub_id (*msg_subscribe)(void *ctx, const char *topic, vs_msg_fn on_message, void *arg,
+                               int *code);
+    void (*msg_unsubscribe)(void *ctx, vs_sub_id id);
 
     void (*emit)(void *ctx, const vs_event *event);
 } vs_platform_ops;

@@ -152,7 +152,7 @@ static bool commit(request *r, vs_value *value, vs_value *user_ids, vs_value *me
         char msg[160];
         snprintf(msg, sizeof msg, "%s%s%s", vs_status_message(st), where && *where ? " at " : "",
                  where ? where : "");
-        fail(r, st == VS_ERR_TOO_LARGE ? VS_DS_VALUE_TOO_LARGE : VS_DS_NOT_STORABLE, msg);
+        fail(r, st == VS_ERR_TOO_LARGE ? VS_DS_ValueTooLarge : VS_DS_CantStoreValue, msg);
         free(where);
         vs_buf_free(&json);
         vs_free(value);
@@ -234,7 +234,7 @@ static void apply(void *arg)
         if (!out.value) {
             vs_free(out.user_ids);
             vs_free(out.metadata);
-            fail(r, VS_DS_NOT_STORABLE, "the transform returned no value");
+            fail(r, VS_DS_CantStoreValue, "the transform returned no value");
             break;
         }
         commit(r, out.value, out.user_ids, out.metadata);
@@ -248,11 +248,11 @@ static bool check_name(request *r, const char *store, const char *key)
 {
     size_t limit = r->ds->cfg.max_name_bytes;
     if (key[0] == '\0') {
-        fail(r, VS_DS_KEY_EMPTY, "the key is empty");
+        fail(r, VS_DS_KeyNameEmpty, "the key is empty");
         return false;
     }
     if (strlen(key) > limit || strlen(store) > limit) {
-        fail(r, VS_DS_KEY_TOO_LONG, "the key or store name is too long");
+        fail(r, VS_DS_KeyNameLimit, "the key or store name is too long");
         return false;
     }
     return true;

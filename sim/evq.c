@@ -12,6 +12,10 @@ void evq_init(evq *q)
 
 void evq_free(evq *q)
 {
+    evq_event ev;
+    while (evq_pop(q, &ev))
+        if (ev.drop)
+            ev.drop(ev.arg);
     free(q->slots);
     free(q->heap);
     *q = (evq){0};
@@ -76,7 +80,7 @@ static bool grow(void **array, uint32_t *cap, size_t elem, uint32_t need)
     return true;
 }
 
-evq_id evq_push(evq *q, int64_t time_us, const char *label, evq_fn fn, void *arg)
+evq_id evq_push(evq *q, int64_t time_us, const char *label, evq_fn fn, evq_fn drop, void *arg)
 {
     if (!grow((void **)&q->heap, &q->heap_cap, sizeof *q->heap, q->heap_len + 1))
         return 0;
@@ -92,7 +96,7 @@ evq_id evq_push(evq *q, int64_t time_us, const char *label, evq_fn fn, void *arg
     }
     evq_slot *s = &q->slots[slot];
     s->generation++;
-    s->ev = (evq_event){.time_us = time_us, .seq = q->next_seq++, .fn = fn, .arg = arg, .label = label};
+    s->ev = (evq_event){.time_us = time_us, .seq = q->next_seq++, .fn = fn, .drop = drop, .arg = arg, .label = label};
     place(q, q->heap_len++, slot);
     sift_up(q, q->heap_len - 1);
     return ((evq_id)s->generation << 32) | (evq_id)(slot + 1);

@@ -20,6 +20,7 @@ typedef struct evq_event {
     int64_t time_us;
     uint64_t seq;
     evq_fn fn;
+    evq_fn drop; /* frees arg when the event never runs (queue freed first); may be NULL */
     void *arg;
     const char *label; /* static text naming the kind of event; part of the fingerprint */
 } evq_event;
@@ -41,9 +42,10 @@ typedef struct evq {
 } evq;
 
 void evq_init(evq *q);
+/* Calls drop(arg) for every event still pending, in (time, seq) order, then frees the queue. */
 void evq_free(evq *q);
 /* Schedules fn(arg) at time_us. Returns 0 only when memory runs out. */
-evq_id evq_push(evq *q, int64_t time_us, const char *label, evq_fn fn, void *arg);
+evq_id evq_push(evq *q, int64_t time_us, const char *label, evq_fn fn, evq_fn drop, void *arg);
 /* Removes a pending event; false when it is not pending (ran, cancelled, or 0). When it was
  * pending and arg_out is not NULL, *arg_out receives its arg (so the caller can free it). */
 bool evq_cancel(evq *q, evq_id id, void **arg_out);

@@ -27,13 +27,18 @@ void world_free(world *w)
     w->fingerprint_state = NULL;
 }
 
-evq_id world_at(world *w, int64_t time_us, const char *label, evq_fn fn, void *arg)
+evq_id world_at_owned(world *w, int64_t time_us, const char *label, evq_fn fn, evq_fn drop, void *arg)
 {
     if (time_us < w->now_us)
         time_us = w->now_us;
-    evq_id id = evq_push(&w->queue, time_us, label, fn, arg);
+    evq_id id = evq_push(&w->queue, time_us, label, fn, drop, arg);
     WORLD_ASSERT(w, id != 0);
     return id;
+}
+
+evq_id world_at(world *w, int64_t time_us, const char *label, evq_fn fn, void *arg)
+{
+    return world_at_owned(w, time_us, label, fn, NULL, arg);
 }
 
 evq_id world_after(world *w, int64_t delay_us, const char *label, evq_fn fn, void *arg)

@@ -31,12 +31,15 @@ typedef struct world {
 
 /* Returns false when memory runs out. */
 bool world_init(world *w, uint64_t seed);
+/* Drops every event still pending (see world_at_owned), then frees the world. */
 void world_free(world *w);
 
 /* Schedules fn(arg) at an absolute time (clamped to now) or after a delay. label is static
  * text naming the kind of event ("ds.apply"); it is part of the fingerprint. */
 evq_id world_at(world *w, int64_t time_us, const char *label, evq_fn fn, void *arg);
 evq_id world_after(world *w, int64_t delay_us, const char *label, evq_fn fn, void *arg);
+/* The same, with a drop function that frees arg if the world ends before the event runs. */
+evq_id world_at_owned(world *w, int64_t time_us, const char *label, evq_fn fn, evq_fn drop, void *arg);
 bool world_cancel(world *w, evq_id id, void **arg_out); /* see evq_cancel */
 
 /* Seeds a random stream from the run's seed and the stream's name. */

@@ -166,9 +166,9 @@ static void unstorable_and_oversized_values_are_refused_with_their_codes(void **
     e->ds.cfg.max_value_bytes = 10;
     datastore_set(&e->ds, &e->client, "S", "c", vs_new_string("this is longer than ten"), on_done, &big);
     world_run_until(&e->w, INT64_MAX, true);
-    assert_int_equal(nan.code, VS_DS_NOT_STORABLE);
-    assert_int_equal(hole.code, VS_DS_NOT_STORABLE);
-    assert_int_equal(big.code, VS_DS_VALUE_TOO_LARGE);
+    assert_int_equal(nan.code, VS_DS_CantStoreValue);
+    assert_int_equal(hole.code, VS_DS_CantStoreValue);
+    assert_int_equal(big.code, VS_DS_ValueTooLarge);
     assert_null(datastore_peek(&e->ds, "S", "a"));
     assert_null(datastore_peek(&e->ds, "S", "b"));
     assert_null(datastore_peek(&e->ds, "S", "c"));
@@ -188,8 +188,8 @@ static void key_names_are_checked(void **state)
     datastore_get(&e->ds, &e->client, "S", k51, on_done, &longk);
     datastore_get(&e->ds, &e->client, "S", k50, on_done, &ok50);
     world_run_until(&e->w, INT64_MAX, true);
-    assert_int_equal(empty.code, VS_DS_KEY_EMPTY);
-    assert_int_equal(longk.code, VS_DS_KEY_TOO_LONG);
+    assert_int_equal(empty.code, VS_DS_KeyNameEmpty);
+    assert_int_equal(longk.code, VS_DS_KeyNameLimit);
     assert_int_equal(ok50.code, 0);
     env_free(e);
 }

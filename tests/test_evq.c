@@ -17,12 +17,12 @@ static void pops_in_time_order_and_ties_by_push_order(void **state)
     evq q;
     evq_init(&q);
     int tags[6] = {0, 1, 2, 3, 4, 5};
-    evq_push(&q, 30, "c", noop, &tags[0]);
-    evq_push(&q, 10, "a", noop, &tags[1]);
-    evq_push(&q, 20, "b", noop, &tags[2]);
-    evq_push(&q, 10, "a2", noop, &tags[3]);
-    evq_push(&q, 10, "a3", noop, &tags[4]);
-    evq_push(&q, 0, "z", noop, &tags[5]);
+    evq_push(&q, 30, "c", noop, NULL, &tags[0]);
+    evq_push(&q, 10, "a", noop, NULL, &tags[1]);
+    evq_push(&q, 20, "b", noop, NULL, &tags[2]);
+    evq_push(&q, 10, "a2", noop, NULL, &tags[3]);
+    evq_push(&q, 10, "a3", noop, NULL, &tags[4]);
+    evq_push(&q, 0, "z", noop, NULL, &tags[5]);
     int order[6];
     evq_event ev;
     for (int i = 0; i < 6; i++) {
@@ -41,15 +41,15 @@ static void cancel_removes_once_and_never_touches_reused_slots(void **state)
     evq q;
     evq_init(&q);
     int a = 1, b = 2;
-    evq_id ida = evq_push(&q, 5, "a", noop, &a);
-    evq_id idb = evq_push(&q, 6, "b", noop, &b);
+    evq_id ida = evq_push(&q, 5, "a", noop, NULL, &a);
+    evq_id idb = evq_push(&q, 6, "b", noop, NULL, &b);
     void *arg = NULL;
     assert_true(evq_cancel(&q, ida, &arg));
     assert_ptr_equal(arg, &a);
     assert_false(evq_cancel(&q, ida, NULL)); /* already cancelled */
     /* The freed slot is reused; the old id must not cancel the new event. */
     int c = 3;
-    evq_id idc = evq_push(&q, 7, "c", noop, &c);
+    evq_id idc = evq_push(&q, 7, "c", noop, NULL, &c);
     assert_true(idc != ida);
     assert_false(evq_cancel(&q, ida, NULL));
     assert_int_equal(evq_len(&q), 2);
@@ -84,7 +84,7 @@ static void agrees_with_reference_over_random_operations(void **state)
         uint64_t what = rng_below(&r, 10);
         if (what < 5) {
             int64_t t = (int64_t)rng_below(&r, 50); /* many ties */
-            evq_id id = evq_push(&q, t, "x", noop, NULL);
+            evq_id id = evq_push(&q, t, "x", noop, NULL, NULL);
             assert_true(id != 0);
             ref[nref++] = (ref_event){t, ++seq, id, true};
         } else if (what < 7 && nref > 0) {

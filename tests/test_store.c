@@ -206,11 +206,11 @@ static void load_error_ends_the_session_with_the_code(void **state)
     fixture *f = *state;
     outcome loaded = {0};
     assert_int_equal(vs_store_join(f->store, 5, record_outcome, &loaded), VS_OK);
-    fake_complete(&f->fp, 0, VS_DS_UNAVAILABLE);
+    fake_complete(&f->fp, 0, VS_DS_InternalError);
     assert_int_equal(loaded.calls, 1);
     assert_true(loaded.failed);
     assert_int_equal(loaded.err.status, VS_ERR_DATASTORE);
-    assert_int_equal(loaded.err.code, VS_DS_UNAVAILABLE);
+    assert_int_equal(loaded.err.code, VS_DS_InternalError);
     assert_non_null(strstr(loaded.err.message, "501"));
     assert_int_equal(vs_store_state(f->store, 5), VS_SESSION_NONE);
     assert_int_equal(fake_event_count(&f->fp, VS_EV_LOAD_FAILED), 1);
@@ -225,7 +225,7 @@ static void load_failure_with_pending_leave_reports_both(void **state)
     outcome loaded = {0}, released = {0};
     assert_int_equal(vs_store_join(f->store, 6, record_outcome, &loaded), VS_OK);
     assert_int_equal(vs_store_leave(f->store, 6, record_outcome, &released), VS_OK);
-    fake_complete(&f->fp, 0, VS_DS_UNAVAILABLE);
+    fake_complete(&f->fp, 0, VS_DS_InternalError);
     assert_true(loaded.failed);
     assert_true(released.failed);
     assert_int_equal(vs_store_session_count(f->store), 0);
@@ -250,9 +250,9 @@ static void save_error_is_reported(void **state)
     fake_complete_all(&f->fp);
     outcome released = {0};
     assert_int_equal(vs_store_leave(f->store, 2, record_outcome, &released), VS_OK);
-    fake_complete(&f->fp, 1, VS_DS_UNAVAILABLE);
+    fake_complete(&f->fp, 1, VS_DS_InternalError);
     assert_true(released.failed);
-    assert_int_equal(released.err.code, VS_DS_UNAVAILABLE);
+    assert_int_equal(released.err.code, VS_DS_InternalError);
     assert_int_equal(fake_event_count(&f->fp, VS_EV_SAVE_FAILED), 1);
 }
 
