@@ -71,7 +71,7 @@ int cmd_bench(int argc, char **argv)
             for (unsigned k = 0; k < o.repeat; k++) {
                 run_result r;
                 double t0 = now_seconds();
-                bool ok = runner_run(sc, seed, &r);
+                bool ok = runner_run(sc, seed, NULL, &r);
                 double wall = now_seconds() - t0;
                 if (!ok) {
                     fprintf(stderr, "vstore bench: out of memory\n");

@@ -7,7 +7,7 @@
 static int usage(FILE *out, int status)
 {
     fprintf(out,
-            "usage: vstore run PATH... [--seed N | --seeds A..B] [--json FILE]\n"
+            "usage: vstore run PATH... [--seed N | --seeds A..B] [--swarm] [--json FILE] [--trace FILE]\n"
             "       vstore check PATH...\n"
             "       vstore bench PATH... [--seeds A..B] [--repeat N]\n"
             "\n"

@@ -73,6 +73,21 @@ int cli_parse_options(int argc, char **argv, int first, bool allow_seeds, bool a
                 return -1;
             }
             o->json_path = argv[++i];
+        } else if (strcmp(a, "--trace") == 0) {
+            if (!allow_json || !has_value || o->trace_path) {
+                snprintf(err, err_size, "%s", !allow_json ? "this command takes no --trace"
+                                              : o->trace_path ? "give --trace once"
+                                                              : "--trace expects a file name");
+                return -1;
+            }
+            o->trace_path = argv[++i];
+        } else if (strcmp(a, "--swarm") == 0) {
+            if (!allow_json || o->swarm) {
+                snprintf(err, err_size, "%s", !allow_json ? "this command takes no --swarm"
+                                                          : "give --swarm once");
+                return -1;
+            }
+            o->swarm = true;
         } else if (strcmp(a, "--repeat") == 0) {
             uint64_t n = 0;
             if (!allow_repeat || !has_value || parse_u64(argv[i + 1], strlen(argv[i + 1]), &n) != 0 ||

@@ -1,6 +1,6 @@
 /* options.h: the command line of vstore, parsed into one struct.
  *
- *   vstore run PATH... [--seed N | --seeds A..B] [--json FILE]
+ *   vstore run PATH... [--seed N | --seeds A..B] [--swarm] [--json FILE] [--trace FILE]
  *   vstore check PATH...
  *   vstore bench PATH... [--seeds A..B] [--repeat N]
  *
@@ -19,6 +19,8 @@ typedef struct cli_options {
     bool has_seeds; /* --seed or --seeds given */
     uint64_t seed_first, seed_last;
     const char *json_path;
+    const char *trace_path; /* run: the JSON-lines history of the (single) run */
+    bool swarm;             /* run: add faults drawn from each seed */
     unsigned repeat; /* bench: runs per seed, for medians */
 } cli_options;
 
@@ -26,6 +28,8 @@ typedef struct cli_options {
  * the command takes. The caller frees o->paths. */
 int cli_parse_options(int argc, char **argv, int first, bool allow_seeds, bool allow_json,
                       bool allow_repeat, cli_options *o, char *err, size_t err_size);
+
+/* The options only `run` takes: --swarm and --trace FILE (allow_json stands for them too). */
 
 /* Parses "N" (both set to N) or "A..B" with A <= B. Returns 0 or -1. */
 int cli_parse_seed_range(const char *text, uint64_t *first, uint64_t *last);

@@ -8,15 +8,29 @@
 #include "cli/load.h"
 #include "cli/options.h"
 #include "reports/json_report.h"
+#include "reports/trace_report.h"
 #include "reports/text_report.h"
 #include "scenarios/runner.h"
 
 static int usage_error(const char *command, const char *message)
 {
-    fprintf(stderr, "vstore %s: %s\nusage: vstore run PATH... [--seed N | --seeds A..B] [--json FILE]\n"
+    fprintf(stderr, "vstore %s: %s\nusage: vstore run PATH... [--seed N | --seeds A..B] [--swarm] "
+                    "[--json FILE] [--trace FILE]\n"
                     "       vstore check PATH...\n",
             command, message);
     return EXIT_USAGE;
+}
+
+typedef struct trace_target {
+    const char *path;
+    int error; /* errno of a failed write, 0 when fine */
+} trace_target;
+
+static void write_trace(void *arg, const history *h)
+{
+    trace_target *t = arg;
+    if (report_trace_write(t->path, h) != 0)
+        t->error = errno ? errno : EIO;
 }
 
 int cmd_run(int argc, char **argv)
@@ -33,6 +47,16 @@ int cmd_run(int argc, char **argv)
         free(o.paths);
         return EXIT_USAGE;
     }
+    if (o.trace_path && (set.count != 1 || (o.has_seeds && o.seed_first != o.seed_last))) {
+        loaded_set_free(&set);
+        free(o.paths);
+        return usage_error("run", "--trace writes the history of one run: give one scenario and "
+                                  "at most one seed");
+    }
+    trace_target trace = {.path = o.trace_path};
+    runner_options ropts = {.swarm = o.swarm,
+                            .inspect = o.trace_path ? write_trace : NULL,
+                            .inspect_arg = &trace};
     run_result *kept = NULL;
     size_t kept_count = 0, kept_cap = 0, passed = 0, failed = 0;
     int status = EXIT_PASS;
@@ -42,7 +66,7 @@ int cmd_run(int argc, char **argv)
         uint64_t last = o.has_seeds ? o.seed_last : sc->seed;
         for (uint64_t seed = first;; seed++) {
             run_result r;
-            if (!runner_run(sc, seed, &r)) {
+            if (!runner_run(sc, seed, &ropts, &r)) {
                 fprintf(stderr, "vstore: out of memory running %s\n", sc->file);
                 exit(EXIT_USAGE);
             }
@@ -71,6 +95,10 @@ int cmd_run(int argc, char **argv)
     report_text_summary(stdout, passed, failed);
     if (failed)
         status = EXIT_FAIL;
+    if (trace.error) {
+        fprintf(stderr, "vstore run: cannot write %s: %s\n", o.trace_path, strerror(trace.error));
+        status = EXIT_USAGE;
+    }
     if (o.json_path && report_json_write(o.json_path, kept, kept_count) != 0) {
         fprintf(stderr, "vstore run: cannot write %s: %s\n", o.json_path, strerror(errno));
         status = EXIT_USAGE;

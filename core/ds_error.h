@@ -24,6 +24,8 @@ typedef enum vs_ds_class {
     X(105, ValueTooLarge, CALLER, "the serialized value is too large")                           \
     X(106, MaxValueInvalid, CALLER, "the sorted range's maximum is not valid")                   \
     X(107, MinValueInvalid, CALLER, "the sorted range's minimum is not valid")                   \
+    X(108, PageSizeInvalid, CALLER, "the page size is out of range")                             \
+    X(109, CursorInvalid, CALLER, "the page cursor is not valid")                                \
     X(301, GetAsyncThrottle, TRANSIENT, "GetAsync dropped: the get queue is full")               \
     X(302, SetAsyncThrottle, TRANSIENT, "SetAsync dropped: the set queue is full")               \
     X(303, IncreAsyncThrottle, TRANSIENT, "IncrementAsync dropped: the set queue is full")       \

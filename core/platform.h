@@ -49,6 +49,22 @@ typedef struct vs_ds_result {
 
 typedef void (*vs_ds_done_fn)(void *arg, const vs_ds_result *result);
 
+/* One kept version of a key (ListVersionsAsync). */
+typedef struct vs_ds_version {
+    int64_t version;
+    vs_time_us created_us; /* store clock: when this version was written */
+    bool deleted;          /* the version is a removal's tombstone */
+} vs_ds_version;
+
+typedef struct vs_ds_versions {
+    int code;            /* VS_DS_OK or an error code */
+    const char *message; /* never NULL */
+    const vs_ds_version *items;
+    size_t count;
+} vs_ds_versions;
+
+typedef void (*vs_ds_versions_fn)(void *arg, const vs_ds_versions *result);
+
 /* One page of an OrderedDataStore GetSortedAsync. */
 typedef struct vs_ods_entry {
     const char *key;
@@ -65,8 +81,8 @@ typedef struct vs_ods_page {
 
 typedef void (*vs_ods_page_fn)(void *arg, const vs_ods_page *page);
 
-/* MessagingService. A message handler gets the topic, the bytes and the sender's send time
- * (true simulated time, for diagnostics only). A status callback gets 0 or an error code. */
+/* MessagingService. A message handler gets the topic and the bytes (NUL-terminated, not
+ * counted in len). A status callback gets 0 or an error code. */
 typedef void (*vs_msg_fn)(void *arg, const char *topic, const char *data, size_t len);
 typedef void (*vs_status_fn)(void *arg, int code, const char *message);
 typedef uint64_t vs_sub_id; /* 0 is never a valid subscription */
@@ -85,14 +101,18 @@ typedef struct vs_ds_write {
 typedef bool (*vs_ds_transform_fn)(void *arg, const vs_value *current, const vs_key_info *info,
                                    vs_ds_write *out);
 
-/* Something the engine reports: diagnostics, critical states, lifecycle. */
-typedef enum vs_event_kind {
-    VS_EV_PROFILE_LOADED,
-    VS_EV_PROFILE_SAVED,
-    VS_EV_PROFILE_RELEASED,
-    VS_EV_LOAD_FAILED,
-    VS_EV_SAVE_FAILED,
-} vs_event_kind;
+/* Something the engine reports: diagnostics, critical states, lifecycle. One table gives the
+ * enum and the names ("load_failed"), so every consumer agrees. */
+#define VS_EVENT_TABLE(X)                               \
+    X(VS_EV_PROFILE_LOADED, "profile_loaded")           \
+    X(VS_EV_PROFILE_SAVED, "profile_saved")             \
+    X(VS_EV_PROFILE_RELEASED, "profile_released")       \
+    X(VS_EV_LOAD_FAILED, "load_failed")                 \
+    X(VS_EV_SAVE_FAILED, "save_failed")
+
+#define VS_EVENT_ENUM(id, name) id,
+typedef enum vs_event_kind { VS_EVENT_TABLE(VS_EVENT_ENUM) VS_EV_KIND_COUNT } vs_event_kind;
+#undef VS_EVENT_ENUM
 
 const char *vs_event_kind_name(vs_event_kind kind);
 
@@ -112,11 +132,30 @@ typedef struct vs_platform_ops {
     vs_timer_id (*timer_start)(void *ctx, vs_time_us delay_us, vs_timer_fn fn, void *arg);
     void (*timer_cancel)(void *ctx, vs_timer_id id);
 
+    /* GetAsync. Answers may come from this server's 4 s read cache; ds_get_uncached always
+     * asks the store (and costs budget). */
     void (*ds_get)(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg);
+    void (*ds_get_uncached)(void *ctx, const char *store, const char *key, vs_ds_done_fn done,
+                            void *arg);
     void (*ds_set)(void *ctx, const char *store, const char *key, vs_value *value,
                    vs_ds_done_fn done, void *arg);
     void (*ds_update)(void *ctx, const char *store, const char *key, vs_ds_transform_fn transform,
                       void *transform_arg, vs_ds_done_fn done, void *arg);
+    /* IncrementAsync: integers only; the result's value is the new number. */
+    void (*ds_increment)(void *ctx, const char *store, const char *key, int64_t delta,
+                         vs_ds_done_fn done, void *arg);
+    /* RemoveAsync: the result's value is the old value (NULL when there was none). */
+    void (*ds_remove)(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg);
+    /* Versions (uncached, list budget): the kept versions with min_us <= created <= max_us,
+     * oldest first unless descending, at most limit of them. */
+    void (*ds_list_versions)(void *ctx, const char *store, const char *key, bool descending,
+                             vs_time_us min_us, vs_time_us max_us, size_t limit,
+                             vs_ds_versions_fn done, void *arg);
+    /* The value of one kept version, or of the version in force at a store-clock time. */
+    void (*ds_get_version)(void *ctx, const char *store, const char *key, int64_t version,
+                           vs_ds_done_fn done, void *arg);
+    void (*ds_get_version_at_time)(void *ctx, const char *store, const char *key,
+                                   vs_time_us at_us, vs_ds_done_fn done, void *arg);
 
     /* OrderedDataStore: integer values only. Results come as a number value (NULL when
      * missing) in a vs_ds_result. */

@@ -50,14 +50,10 @@ const char *vs_session_state_name(vs_session_state state)
 
 const char *vs_event_kind_name(vs_event_kind kind)
 {
-    switch (kind) {
-    case VS_EV_PROFILE_LOADED: return "profile_loaded";
-    case VS_EV_PROFILE_SAVED: return "profile_saved";
-    case VS_EV_PROFILE_RELEASED: return "profile_released";
-    case VS_EV_LOAD_FAILED: return "load_failed";
-    case VS_EV_SAVE_FAILED: return "save_failed";
-    }
-    return "unknown";
+#define NAME(id, name) name,
+    static const char *const names[] = {VS_EVENT_TABLE(NAME)};
+#undef NAME
+    return (unsigned)kind < VS_EV_KIND_COUNT ? names[kind] : "unknown";
 }
 
 vs_status vs_store_new(const vs_store_config *config, const vs_platform *platform, vs_store **out)

@@ -39,6 +39,25 @@
     X(FAULT_PARTITION_STORE, "partition_store")     /* servers cannot reach the DataStore */    \
     X(FAULT_PARTITION_MESSAGING, "partition_messaging") /* servers cannot reach MessagingService */
 
+/* Defaults (fault_default), before a scenario or the swarm sets the fields. Every kind:
+ * start 0, end FAULT_FOREVER, server_mask 0 (every server), op FAULT_OP_ANY, code 0, ppm 0,
+ * amount 0, except:
+ *   store_outage         code 501, ppm 1000000 (every request)
+ *   error_rate           code 501, ppm 100000
+ *   ambiguous_commit     code 501, ppm 100000
+ *   lost_response        ppm 100000
+ *   latency_spike        ppm 1000000, amount 2 s
+ *   latency_tail         ppm 10000, amount 5 s
+ *   budget_cut           amount 0 ppm (no refill at all)
+ *   nil_read             ppm 1000000
+ *   message_loss         ppm 100000
+ *   message_delay        amount 5 s
+ *   message_duplication  ppm 100000
+ *   message_reorder      ppm 100000, amount 3 s
+ *   clock_skew           amount 120 s
+ *   clock_drift          amount 1000 ppm
+ *   clock_jump           amount 3600 s */
+
 #define FAULT_KIND_ENUM(id, name) id,
 typedef enum fault_kind { FAULT_KIND_TABLE(FAULT_KIND_ENUM) FAULT_KIND_COUNT } fault_kind;
 #undef FAULT_KIND_ENUM
@@ -75,14 +94,16 @@ typedef struct fault_plan {
     size_t count, cap;
 } fault_plan;
 
+/* Names as in the tables; "unknown" for a value outside them. Parsing is exact (case
+ * matters) and returns 0, or -1 (and leaves *out alone) for an unknown or NULL name. */
 const char *fault_kind_name(fault_kind kind);          /* "store_outage" */
-int fault_kind_parse(const char *name, fault_kind *out); /* 0, or -1 when unknown */
+int fault_kind_parse(const char *name, fault_kind *out);
 const char *fault_op_name(fault_op op);                /* "update" */
 int fault_op_parse(const char *name, fault_op *out);
 
 /* The defaults of a fault of this kind, before a scenario or the swarm sets its fields:
  * start 0, end FAULT_FOREVER, every server, any op, and the kind's usual code, ppm and amount
- * (store_outage: code 501, ppm 1000000; error_rate: code 501; budget_cut: amount 0 ...). */
+ * (listed under the kind table). A kind outside the table gets the common defaults. */
 fault fault_default(fault_kind kind);
 
 void fault_plan_init(fault_plan *plan);
@@ -95,8 +116,14 @@ bool fault_plan_add(fault_plan *plan, const fault *f);
 bool fault_active(const fault *f, int server_id, fault_op op, int64_t now_us);
 
 /* The combined chance, in ppm, that at least one active fault of this kind hits: faults are
- * independent, so 1 - product(1 - p_i), computed in integers. When code_out is not NULL it
- * receives the code of the first active fault (plan order), or 0 when none is active. */
+ * independent, so 1 - product(1 - p_i), computed in integers. Each ppm above 1000000 counts as
+ * 1000000. The chance that none hits is carried in units of 10^-18, each factor applied with
+ * 128-bit products and truncation; the result is that chance's complement rounded to the
+ * nearest ppm, halves up. So one fault gives exactly its ppm, any fault at 1000000 gives
+ * 1000000, none active gives 0, and the result is exact up to three active faults (beyond,
+ * the carried error is below count x 10^-18, far under the final rounding step). When code_out
+ * is not NULL it receives the code of the first active fault (plan order), or 0 when none is
+ * active. */
 uint32_t fault_plan_ppm(const fault_plan *plan, fault_kind kind, int server_id, fault_op op,
                         int64_t now_us, int *code_out);
 
@@ -104,12 +131,16 @@ uint32_t fault_plan_ppm(const fault_plan *plan, fault_kind kind, int server_id, 
 const fault *fault_plan_find(const fault_plan *plan, fault_kind kind, int server_id, fault_op op,
                              int64_t now_us);
 
-/* The sum of `amount` over active faults of this kind (extra latency, skew, drift). */
+/* The sum of `amount` over active faults of this kind (extra latency, skew, drift), summed
+ * exactly and then clamped to [INT64_MIN, INT64_MAX], so the order of the plan does not
+ * matter even when the sum overflows. */
 int64_t fault_plan_amount(const fault_plan *plan, fault_kind kind, int server_id, fault_op op,
                           int64_t now_us);
 
 /* Every distinct instant at which some fault starts or ends, sorted, without FAULT_FOREVER:
- * the simulator schedules crashes, freezes and clock jumps at these. The caller frees *out. */
+ * the simulator schedules crashes, freezes and clock jumps at these. A fault whose window is
+ * empty (end <= start) is never active and adds no instant. The caller frees *out (NULL when
+ * *count is 0). Returns false when memory runs out (*out NULL, *count 0). */
 bool fault_plan_edges(const fault_plan *plan, int64_t **out, size_t *count);
 
 #endif

@@ -23,8 +23,13 @@ static vs_status run_json(const run_result *r, vs_buf *out)
     if (st == VS_OK) st = key_string(out, "status", run_result_passed(r) ? "pass" : "fail", true);
     if (st == VS_OK) st = key_string(out, "fingerprint", r->fingerprint, true);
     if (st == VS_OK)
-        st = vs_buf_printf(out, ",\"events\":%" PRIu64 ",\"sim_time_us\":%" PRId64 ",\"failures\":[",
-                           r->events, r->sim_time_us);
+        st = vs_buf_printf(out, ",\"events\":%" PRIu64 ",\"sim_time_us\":%" PRId64 ",\"swarm\":%s",
+                           r->events, r->sim_time_us, r->swarm ? "true" : "false");
+    if (st == VS_OK)
+        st = r->swarm_faults ? key_string(out, "swarm_faults", r->swarm_faults, true)
+                             : vs_buf_puts(out, ",\"swarm_faults\":null");
+    if (st == VS_OK)
+        st = vs_buf_puts(out, ",\"failures\":[");
     for (size_t i = 0; st == VS_OK && i < r->failure_count; i++) {
         st = vs_buf_puts(out, i ? ",{" : "{");
         if (st == VS_OK) st = key_string(out, "check", r->failures[i].check, false);

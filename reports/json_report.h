@@ -1,7 +1,7 @@
 /* json_report.h: the machine-readable report of a set of runs.
  *
  *   {"runs":[{"scenario","name","seed","status","fingerprint","events","sim_time_us",
- *             "failures":[{"check","message"}]}],
+ *             "swarm","swarm_faults","failures":[{"check","message"}]}],
  *    "summary":{"runs","passed","failed"}}
  *
  * Keys in that order, no white space but a newline at the end; the same results give the

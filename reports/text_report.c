@@ -2,6 +2,7 @@
 #include "reports/text_report.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "sim/world.h"
 
@@ -16,7 +17,18 @@ void report_text_run(FILE *out, const run_result *r, const char *command)
         return;
     for (size_t i = 0; i < r->failure_count; i++)
         fprintf(out, "  %s: %s\n", r->failures[i].check, r->failures[i].message);
-    fprintf(out, "  reproduce: %s run %s --seed %" PRIu64 "\n", command, r->scenario, r->seed);
+    if (r->swarm_faults) {
+        /* The drawn faults, indented, ready to paste into the scenario. */
+        fprintf(out, "  drawn faults:\n");
+        for (const char *line = r->swarm_faults; *line;) {
+            const char *end = strchr(line, '\n');
+            int n = end ? (int)(end - line) : (int)strlen(line);
+            fprintf(out, "    %.*s\n", n, line);
+            line += n + (end != NULL);
+        }
+    }
+    fprintf(out, "  reproduce: %s run %s --seed %" PRIu64 "%s\n", command, r->scenario, r->seed,
+            r->swarm ? " --swarm" : "");
 }
 
 void report_text_summary(FILE *out, size_t passed, size_t failed)

@@ -11,13 +11,21 @@
  *   3. schema: table-driven readers, one key table per mapping of the format (a new key is a
  *      new row), one variant table for step actions and one for expectation kinds, and the
  *      YAML-to-vs_value conversion (YAML 1.2 core schema, Luau table semantics for integer
- *      keys) used for templates and values.
+ *      keys) used for templates and values. Three mappings are read against tables owned
+ *      elsewhere: `platform` against sim/limits.h (any row of limit_params is a key, its unit
+ *      decides what the value must be), a fault against faults/fault_fields.h (a key its kind
+ *      does not read is refused) and a `count` counter against sim/history.h.
+ *
+ * Server ids may be used (in steps, faults and expectations) before `servers` is read, so
+ * every use is noted as it is read and checked against the declared servers at the end,
+ * together with the steps against the duration.
  *
  * What it keeps true: it never prints and does no I/O besides reading the one file; on
  * failure *out is NULL and err holds the first error found, with a 1-based position and a
  * message that says what was expected and what was found; nothing leaks on any path; on
- * success the steps are sorted by time (equal times keep file order) and every step lies in
- * [0, duration). */
+ * success the steps are sorted by time (equal times keep file order), every step lies in
+ * [0, duration), the servers are sorted by id with at least one (id 1 when the file declares
+ * none), and every server id used anywhere is declared. */
 #include "scenarios/loader.h"
 
 #include <dirent.h>
@@ -39,6 +47,10 @@
 
 #include "core/path.h"
 #include "core/value.h"
+#include "faults/fault.h"
+#include "faults/fault_fields.h"
+#include "sim/history.h"
+#include "sim/limits.h"
 
 #define MAX_FILE_BYTES ((size_t)16 << 20) /* 16 MiB */
 #define MAX_DEPTH 256                      /* nesting of collections, aliases expanded */
@@ -49,6 +61,11 @@
 #define MAX_SUGGEST_LEN 64                 /* longer unknown keys get no suggestion */
 #define STORE_NAME_MAX_CHARS 50            /* PLATFORM.md: names of stores */
 #define MAX_EXACT_INT 9007199254740992.0   /* 2^53 */
+#define EXACT_INT_MAX ((int64_t)1 << 53)    /* the same, as an integer */
+#define MAX_SERVER_ID 64                   /* fault.h: a server mask has 64 bits */
+#define PPM_MAX 1000000                    /* parts per million: all of it */
+#define PAGE_SIZE_MAX 100                  /* PLATFORM.md: GetSortedAsync pageSize */
+#define PAGE_SIZE_DEFAULT 10
 #define NODE_BLOCK 256
 
 /* ------------------------------------------------------------------------------------------
@@ -116,6 +133,13 @@ typedef struct frame {
  * The reader: everything one load needs
  * ---------------------------------------------------------------------------------------- */
 
+/* A server id used by a step, a fault or an expectation. */
+typedef struct server_ref {
+    node *at;               /* the id's value, or the action's mapping for a default */
+    int id;
+    const char *by_default; /* "join" when the id is that action's default, else NULL */
+} server_ref;
+
 typedef struct reader {
     const char *text;
     size_t len;
@@ -133,6 +157,8 @@ typedef struct reader {
 
     node **step_at;      /* per step: the 'at' value, for the check against the duration */
     node *duration_node; /* the 'duration' value */
+    server_ref *refs;    /* every use of a server id, in file order, checked at the end */
+    size_t nrefs, refs_cap;
 } reader;
 
 static void trim_utf8_tail(char *s)
@@ -1499,39 +1525,61 @@ static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
     return prev[lb];
 }
 
-static int unknown_key(reader *r, node *key, const char *const *names, size_t n)
+/* The name nearest to s (the first of equals), or NULL when none is near enough to be a
+ * likely misspelling. */
+static const char *suggest(const char *s, size_t len, const char *const *names, size_t n)
+{
+    if (len > MAX_SUGGEST_LEN)
+        return NULL;
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t ln = strlen(names[i]);
+        if (ln > MAX_SUGGEST_LEN)
+            continue;
+        size_t d = edit_distance(s, len, names[i], ln);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    size_t chars = char_count(s, len);
+    size_t limit = chars / 3 > 2 ? chars / 3 : 2;
+    return best_d > limit ? NULL : best;
+}
+
+/* "a, b, c" */
+static void name_list(const char *const *names, size_t n, char *buf, size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", names[i]);
+}
+
+/* An unknown key: a suggestion when one is near, else the list of names, or `instead` (for
+ * a list too long to print) when it is not NULL. */
+static int unknown_key_in(reader *r, node *key, const char *const *names, size_t n,
+                          const char *instead)
 {
     node *k = deref(key);
     char q[QBUF];
     if (k->kind != NODE_SCALAR)
         return fail_node(r, key, "expected a key name, found %s", describe(k, q, sizeof q));
     quote(q, sizeof q, k->text, k->len);
-    const char *best = NULL;
-    if (k->len <= MAX_SUGGEST_LEN) {
-        size_t best_d = SIZE_MAX;
-        for (size_t i = 0; i < n; i++) {
-            size_t ln = strlen(names[i]);
-            if (ln > MAX_SUGGEST_LEN)
-                continue;
-            size_t d = edit_distance(k->text, k->len, names[i], ln);
-            if (d < best_d) {
-                best_d = d;
-                best = names[i];
-            }
-        }
-        size_t chars = char_count(k->text, k->len);
-        size_t limit = chars / 3 > 2 ? chars / 3 : 2;
-        if (best_d > limit)
-            best = NULL;
-    }
+    const char *best = suggest(k->text, k->len, names, n);
     if (best)
         return fail_node(r, key, "unknown key '%s' (did you mean '%s'?)", q, best);
+    if (instead)
+        return fail_node(r, key, "unknown key '%s' (%s)", q, instead);
     char list[512];
-    size_t o = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < n && o < sizeof list; i++)
-        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", names[i]);
+    name_list(names, n, list, sizeof list);
     return fail_node(r, key, "unknown key '%s' (expected one of %s)", q, list);
+}
+
+static int unknown_key(reader *r, node *key, const char *const *names, size_t n)
+{
+    return unknown_key_in(r, key, names, n, NULL);
 }
 
 static const key_spec *find_key(const key_spec *keys, size_t nkeys, node *key)
@@ -1710,16 +1758,29 @@ static int parse_duration(const char *s, size_t len, int64_t *out)
     return 0;
 }
 
-static int read_duration(reader *r, const char *key, node *v, int64_t *out)
+/* A duration; a leading '-' or '+' is accepted only when signed is true (clock skews and the
+ * duration amounts of faults), and is an error of its own everywhere else. */
+static int read_duration_as(reader *r, const char *key, node *v, bool signed_ok, int64_t *out)
 {
     node *n = deref(v);
     char d[DBUF], q[QBUF];
+    const char *like = signed_ok ? "like 5s, -250ms or 2m" : "like 5s, 250ms or 2m";
     if (n->kind == NODE_SCALAR) {
         scalar_type t = classify(n);
-        int rc = t == S_STRING ? parse_duration(n->text, n->len, out) : 1;
+        size_t sign = n->len > 0 && (n->text[0] == '-' || n->text[0] == '+');
+        int64_t mag = 0;
+        int rc = t == S_STRING ? parse_duration(n->text + sign, n->len - sign, &mag) : 1;
         quote(q, sizeof q, n->text, n->len);
-        if (rc == 0)
+        if (rc == 0 && sign && !signed_ok)
+            return fail_node(r, v,
+                             "the duration '%s' for '%s' has a sign: '%s' takes a duration "
+                             ">= 0, like 5s or 250ms (only clock skews and the amounts of "
+                             "faults may be negative)",
+                             q, key, key);
+        if (rc == 0) {
+            *out = sign && n->text[0] == '-' ? -mag : mag;
             return 0;
+        }
         if (rc == 2)
             return fail_node(r, v, "the duration '%s' for '%s' is not a whole number of "
                                    "microseconds",
@@ -1730,13 +1791,88 @@ static int read_duration(reader *r, const char *key, node *v, int64_t *out)
                              q, key, INT64_MAX);
         if (t == S_INT || t == S_FLOAT)
             return fail_node(r, v,
-                             "expected a duration with a unit, like 5s, 250ms or 2m, for '%s'; "
-                             "found the bare number '%s'",
-                             key, q);
+                             "expected a duration with a unit, %s, for '%s'; found the bare "
+                             "number '%s'",
+                             like, key, q);
     }
-    return fail_node(r, v,
-                     "expected a duration with a unit, like 5s, 250ms or 2m, for '%s'; found %s",
-                     key, describe(v, d, sizeof d));
+    return fail_node(r, v, "expected a duration with a unit, %s, for '%s'; found %s", like, key,
+                     describe(v, d, sizeof d));
+}
+
+static int read_duration(reader *r, const char *key, node *v, int64_t *out)
+{
+    return read_duration_as(r, key, v, false, out);
+}
+
+/* "0s", "-3s", "250ms", "720h": the largest unit that gives a whole number. */
+static void format_duration(int64_t us, char *buf, size_t size)
+{
+    uint64_t mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+    if (mag == 0) {
+        snprintf(buf, size, "0s");
+        return;
+    }
+    size_t u = sizeof duration_units / sizeof duration_units[0];
+    while (u > 1 && mag % duration_unit_us[u - 1] != 0)
+        u--;
+    snprintf(buf, size, "%s%" PRIu64 "%s", us < 0 ? "-" : "", mag / duration_unit_us[u - 1],
+             duration_units[u - 1]);
+}
+
+/* An integer in [min, max] (plain integer scalars in the core forms, with a sign). */
+static int read_int(reader *r, const char *key, node *v, int64_t min, int64_t max, int64_t *out)
+{
+    node *n = deref(v);
+    char d[DBUF], q[QBUF];
+    if (n->kind != NODE_SCALAR || classify(n) != S_INT)
+        return fail_node(r, v, "expected an integer for '%s', found %s", key,
+                         describe(v, d, sizeof d));
+    int_value iv;
+    int_value_of(n->text, n->len, &iv);
+    bool in = iv.fits_u64 && (iv.negative ? iv.mag <= (uint64_t)0 - (uint64_t)min
+                                          : iv.mag <= (uint64_t)max);
+    int64_t x = !in ? 0 : iv.negative ? (int64_t)((uint64_t)0 - iv.mag) : (int64_t)iv.mag;
+    if (!in || x < min || x > max)
+        return fail_node(r, v,
+                         "expected an integer from %" PRId64 " to %" PRId64 " for '%s', found %s",
+                         min, max, key, quote(q, sizeof q, n->text, n->len));
+    *out = x;
+    return 0;
+}
+
+static int read_bool(reader *r, const char *key, node *v, bool *out)
+{
+    node *n = deref(v);
+    char d[DBUF];
+    if (n->kind != NODE_SCALAR || classify(n) != S_BOOL || !match_bool(n->text, n->len, out))
+        return fail_node(r, v, "expected true or false for '%s', found %s", key,
+                         describe(v, d, sizeof d));
+    return 0;
+}
+
+/* Notes a use of a server id, checked against the declared servers at the end. */
+static int note_server(reader *r, node *at, int id, const char *by_default)
+{
+    if (r->nrefs == r->refs_cap) {
+        size_t cap = r->refs_cap ? r->refs_cap * 2 : 16;
+        server_ref *refs = realloc(r->refs, cap * sizeof *refs);
+        if (!refs)
+            return nomem(r, at);
+        r->refs = refs;
+        r->refs_cap = cap;
+    }
+    r->refs[r->nrefs++] = (server_ref){at, id, by_default};
+    return 0;
+}
+
+/* A server id, 1..64; whether it is declared is checked at the end. */
+static int read_server_id(reader *r, const char *key, node *v, int *out)
+{
+    uint64_t u;
+    if (read_uint(r, key, v, 1, MAX_SERVER_ID, &u))
+        return -1;
+    *out = (int)u;
+    return note_server(r, v, *out, NULL);
 }
 
 /* --- step and expectation arguments --- */
@@ -1748,10 +1884,21 @@ typedef struct args_ctx {
     int64_t *player;
     vs_path *path;
     bool path_may_be_empty;
-    vs_value **value; /* a step's value or an expectation's equals */
+    vs_value **value; /* a step's value or expected page, or an expectation's equals */
     size_t *index;
     bool has_equals, has_absent;
     node *absent_node;
+    int *server; /* a step's server (or teleport's `to`), or a count's server */
+    bool has_server;
+    char **topic, **text, **store, **key;
+    int64_t *amount;
+    bool *ascending;
+    size_t *page_size;
+    bool has_page_size;
+    node *page_node; /* ods_check: the 'equals' value */
+    char **counter;
+    int64_t *at_least, *at_most;
+    node *equals_bound, *at_least_bound, *at_most_bound; /* count: where each bound is */
 } args_ctx;
 
 static int read_at(reader *r, const char *key, node *v, void *obj)
@@ -1845,6 +1992,195 @@ static int read_absent(reader *r, const char *key, node *v, void *obj)
     return 0;
 }
 
+static int read_server(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    c->has_server = true;
+    return read_server_id(r, key, v, c->server);
+}
+
+static int read_topic(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_text(r, key, v, "a topic", 1, SIZE_MAX, c->topic);
+}
+
+static int read_message(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_text(r, key, v, "a message", 1, SIZE_MAX, c->text);
+}
+
+static int read_ods_store(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_text(r, key, v, "an ordered store name", 1, SIZE_MAX, c->store);
+}
+
+static int read_ods_key(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_text(r, key, v, "a key", 1, SIZE_MAX, c->key);
+}
+
+/* OrderedDataStore values are integers; like every number of a profile they stay within
+ * +-2^53, where a double still holds every integer. */
+static int read_ods_amount(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_int(r, key, v, -EXACT_INT_MAX, EXACT_INT_MAX, c->amount);
+}
+
+static int read_ascending(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_bool(r, key, v, c->ascending);
+}
+
+static int read_page_size(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, PAGE_SIZE_MAX, &u))
+        return -1;
+    *c->page_size = (size_t)u;
+    c->has_page_size = true;
+    return 0;
+}
+
+/* ods_check's expected page: a sequence of [key, value] pairs, kept as an array of
+ * two-item arrays [string, number], in the order written. */
+static int read_page(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    node *seq = deref(v);
+    char d[DBUF], q[QBUF];
+    if (seq->kind != NODE_SEQ)
+        return fail_node(r, v,
+                         "expected a sequence of [key, value] pairs for '%s', like "
+                         "[[Player_1, 12], [Player_2, 7]] ([] for an empty page), found %s",
+                         key, describe(v, d, sizeof d));
+    if (seq->count > PAGE_SIZE_MAX)
+        return fail_node(r, v, "'%s' lists %zu entries, but a page holds at most %d", key,
+                         seq->count, PAGE_SIZE_MAX);
+    c->page_node = v;
+    vs_free(*c->value);
+    *c->value = NULL;
+    vs_value *page = vs_new_array();
+    if (!page)
+        return nomem(r, v);
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = seq->items[i], *pair = deref(item);
+        if (pair->kind != NODE_SEQ || pair->count != 2) {
+            if (pair->kind == NODE_SEQ)
+                fail_node(r, item,
+                          "expected a [key, value] pair in '%s', found a sequence of %zu "
+                          "item%s",
+                          key, pair->count, pair->count == 1 ? "" : "s");
+            else
+                fail_node(r, item, "expected a [key, value] pair in '%s', like [Player_1, 12], "
+                                   "found %s",
+                          key, describe(item, d, sizeof d));
+            vs_free(page);
+            return -1;
+        }
+        char *k = NULL;
+        int64_t value = 0;
+        if (read_text(r, key, pair->items[0], "a key", 1, SIZE_MAX, &k) ||
+            read_int(r, key, pair->items[1], -EXACT_INT_MAX, EXACT_INT_MAX, &value)) {
+            free(k);
+            vs_free(page);
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++) {
+            size_t len;
+            const char *other = vs_string_of(vs_array_at(vs_array_at(page, j), 0), &len);
+            if (len == strlen(k) && memcmp(other, k, len) == 0) {
+                node *first = deref(seq->items[j]);
+                fail_node(r, pair->items[0],
+                          "the key '%s' is twice in '%s' (first at line %d, column %d): a page "
+                          "holds each key once",
+                          quote(q, sizeof q, k, strlen(k)), key, first->items[0]->line,
+                          first->items[0]->column);
+                free(k);
+                vs_free(page);
+                return -1;
+            }
+        }
+        vs_value *entry = vs_new_array(), *ks = vs_new_string(k);
+        vs_value *vn = vs_new_number((double)value);
+        free(k);
+        bool ok = entry && ks && vn;
+        if (ok && vs_array_push(entry, ks) == VS_OK) {
+            ks = NULL;
+            ok = vs_array_push(entry, vn) == VS_OK;
+            if (ok)
+                vn = NULL;
+        } else {
+            ok = false;
+        }
+        if (ok && vs_array_push(page, entry) == VS_OK)
+            entry = NULL;
+        else
+            ok = false;
+        vs_free(entry);
+        vs_free(ks);
+        vs_free(vn);
+        if (!ok) {
+            vs_free(page);
+            return nomem(r, item);
+        }
+    }
+    *c->value = page;
+    return 0;
+}
+
+static int read_counter(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    char q[QBUF];
+    if (read_text(r, key, v, "a counter name", 1, SIZE_MAX, c->counter))
+        return -1;
+    if (!history_counter_valid(*c->counter))
+        return fail_node(r, v, "unknown counter '%s' (counters: %s)",
+                         quote(q, sizeof q, *c->counter, strlen(*c->counter)),
+                         history_counter_names());
+    return 0;
+}
+
+static int read_bound(reader *r, const char *key, node *v, int64_t *out)
+{
+    uint64_t u;
+    if (read_uint(r, key, v, 0, (uint64_t)INT64_MAX, &u))
+        return -1;
+    *out = (int64_t)u;
+    return 0;
+}
+
+static int read_at_least(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    c->at_least_bound = v;
+    return read_bound(r, key, v, c->at_least);
+}
+
+static int read_at_most(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    c->at_most_bound = v;
+    return read_bound(r, key, v, c->at_most);
+}
+
+static int read_count_equals(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    c->equals_bound = v;
+    if (read_bound(r, key, v, c->at_least))
+        return -1;
+    *c->at_most = *c->at_least;
+    return 0;
+}
+
 /* --- variants: a mapping with common keys and exactly one variant key (a step's action,
  * an expectation's kind), whose value is a mapping of the variant's own keys --- */
 
@@ -1854,6 +2190,7 @@ typedef struct variant_spec {
     const key_spec *keys;
     size_t nkeys;
     int (*check)(reader *r, node *args, args_ctx *c); /* after the keys; may be NULL */
+    const char *example; /* its arguments, for messages: "{player: 1}" */
 } variant_spec;
 
 typedef struct variant_group {
@@ -1875,12 +2212,58 @@ static int check_stored(reader *r, node *args, args_ctx *c)
     return 0;
 }
 
+/* join: server 1 unless it says otherwise (rejoin's absent server means "the same"). */
+static int check_join(reader *r, node *args, args_ctx *c)
+{
+    if (c->has_server)
+        return 0;
+    *c->server = 1;
+    return note_server(r, args, 1, "join");
+}
+
+static int check_ods_check(reader *r, node *args, args_ctx *c)
+{
+    (void)args;
+    if (!c->has_page_size)
+        *c->page_size = PAGE_SIZE_DEFAULT;
+    size_t n = vs_array_len(*c->value);
+    if (n > *c->page_size)
+        return fail_node(r, c->page_node,
+                         "'equals' lists %zu entries, but a page of this check holds at most "
+                         "%zu (page_size%s)",
+                         n, *c->page_size, c->has_page_size ? "" : ", default 10");
+    return 0;
+}
+
+static int check_count(reader *r, node *args, args_ctx *c)
+{
+    if (c->equals_bound && (c->at_least_bound || c->at_most_bound))
+        return fail_node(r, c->at_least_bound ? c->at_least_bound : c->at_most_bound,
+                         "use either 'equals' or 'at_least'/'at_most' in 'count', not both");
+    if (!c->equals_bound && !c->at_least_bound && !c->at_most_bound)
+        return fail_node(r, args, "no bound in 'count': give at_least, at_most or equals");
+    if (c->at_least_bound && c->at_most_bound && *c->at_least > *c->at_most)
+        return fail_node(r, c->at_most_bound,
+                         "at_most (%" PRId64 ") is less than at_least (%" PRId64 ") in 'count': "
+                         "no number is within both",
+                         *c->at_most, *c->at_least);
+    return 0;
+}
+
 static const key_spec step_common_keys[] = {
     {"at", true, read_at},
 };
 
 static const key_spec player_keys[] = {
     {"player", true, read_player},
+};
+static const key_spec join_keys[] = {
+    {"player", true, read_player},
+    {"server", false, read_server},
+};
+static const key_spec teleport_keys[] = {
+    {"player", true, read_player},
+    {"to", true, read_server},
 };
 static const key_spec set_keys[] = {
     {"player", true, read_player},
@@ -1902,23 +2285,64 @@ static const key_spec remove_keys[] = {
     {"player", true, read_player},
     {"path", true, read_path},
 };
+static const key_spec server_step_keys[] = {
+    {"server", true, read_server},
+};
+static const key_spec publish_keys[] = {
+    {"server", true, read_server},
+    {"topic", true, read_topic},
+    {"message", true, read_message},
+};
+static const key_spec subscribe_keys[] = {
+    {"server", true, read_server},
+    {"topic", true, read_topic},
+};
+static const key_spec ods_set_keys[] = {
+    {"server", true, read_server},
+    {"store", true, read_ods_store},
+    {"key", true, read_ods_key},
+    {"value", true, read_ods_amount},
+};
+static const key_spec ods_increment_keys[] = {
+    {"server", true, read_server},
+    {"store", true, read_ods_store},
+    {"key", true, read_ods_key},
+    {"by", true, read_ods_amount},
+};
+static const key_spec ods_check_keys[] = {
+    {"server", true, read_server},
+    {"store", true, read_ods_store},
+    {"equals", true, read_page},
+    {"ascending", false, read_ascending},
+    {"page_size", false, read_page_size},
+};
 
 #define KEYS(t) t, sizeof t / sizeof t[0]
 
 static const variant_spec step_actions[] = {
-    {"join", STEP_JOIN, KEYS(player_keys), NULL},
-    {"leave", STEP_LEAVE, KEYS(player_keys), NULL},
-    {"set", STEP_SET, KEYS(set_keys), NULL},
-    {"add", STEP_ADD, KEYS(add_keys), NULL},
-    {"insert", STEP_INSERT, KEYS(insert_keys), NULL},
-    {"remove", STEP_REMOVE, KEYS(remove_keys), NULL},
+    {"join", STEP_JOIN, KEYS(join_keys), check_join, "{player: 1}"},
+    {"leave", STEP_LEAVE, KEYS(player_keys), NULL, "{player: 1}"},
+    {"set", STEP_SET, KEYS(set_keys), NULL, "{player: 1, ...}"},
+    {"add", STEP_ADD, KEYS(add_keys), NULL, "{player: 1, ...}"},
+    {"insert", STEP_INSERT, KEYS(insert_keys), NULL, "{player: 1, ...}"},
+    {"remove", STEP_REMOVE, KEYS(remove_keys), NULL, "{player: 1, ...}"},
+    {"teleport", STEP_TELEPORT, KEYS(teleport_keys), NULL, "{player: 1, to: 2}"},
+    {"rejoin", STEP_REJOIN, KEYS(join_keys), NULL, "{player: 1}"},
+    {"start", STEP_START, KEYS(server_step_keys), NULL, "{server: 1}"},
+    {"crash", STEP_CRASH, KEYS(server_step_keys), NULL, "{server: 1}"},
+    {"freeze", STEP_FREEZE, KEYS(server_step_keys), NULL, "{server: 1}"},
+    {"resume", STEP_RESUME, KEYS(server_step_keys), NULL, "{server: 1}"},
+    {"shutdown", STEP_SHUTDOWN, KEYS(server_step_keys), NULL, "{server: 1}"},
+    {"publish", STEP_PUBLISH, KEYS(publish_keys), NULL, "{server: 1, ...}"},
+    {"subscribe", STEP_SUBSCRIBE, KEYS(subscribe_keys), NULL, "{server: 1, topic: news}"},
+    {"ods_set", STEP_ODS_SET, KEYS(ods_set_keys), NULL, "{server: 1, ...}"},
+    {"ods_increment", STEP_ODS_INCREMENT, KEYS(ods_increment_keys), NULL, "{server: 1, ...}"},
+    {"ods_check", STEP_ODS_CHECK, KEYS(ods_check_keys), check_ods_check, "{server: 1, ...}"},
 };
 
 static const variant_group step_group = {
     "step", "action", KEYS(step_common_keys), KEYS(step_actions),
 };
-
-enum { EXPECT_STORED };
 
 static const key_spec stored_keys[] = {
     {"player", true, read_player},
@@ -1927,8 +2351,18 @@ static const key_spec stored_keys[] = {
     {"absent", false, read_absent},
 };
 
+static const key_spec count_keys[] = {
+    {"counter", true, read_counter},
+    {"player", false, read_player},
+    {"server", false, read_server},
+    {"at_least", false, read_at_least},
+    {"at_most", false, read_at_most},
+    {"equals", false, read_count_equals},
+};
+
 static const variant_spec expect_kinds[] = {
-    {"stored", EXPECT_STORED, KEYS(stored_keys), check_stored},
+    {"stored", EXPECT_STORED, KEYS(stored_keys), check_stored, "{player: 1, ...}"},
+    {"count", EXPECT_COUNT, KEYS(count_keys), check_count, "{counter: msg.lost, ...}"},
 };
 
 static const variant_group expect_group = {
@@ -1994,9 +2428,8 @@ static int read_variant(reader *r, const variant_group *g, node *map, args_ctx *
         if (spec && spec->read(r, spec->name, map->items[2 * p + 1], c))
             return -1;
     }
-    char example[96];
-    snprintf(example, sizeof example, " (like %s: {player: 1%s})", v->name,
-             v->nkeys > 1 ? ", ..." : "");
+    char example[128];
+    snprintf(example, sizeof example, " (like %s: %s)", v->name, v->example);
     if (expect_mapping(r, v->name, v_args, example))
         return -1;
     char args_where[64];
@@ -2102,7 +2535,10 @@ static int read_script(reader *r, const char *key, node *v, void *obj)
                              list, describe(item, d, sizeof d));
         st->pos = (scenario_pos){m->line, m->column};
         args_ctx c = {.at_us = &st->at_us, .at_node = &r->step_at[i], .player = &st->player,
-                      .path = &st->path, .value = &st->value, .index = &st->index};
+                      .path = &st->path, .value = &st->value, .index = &st->index,
+                      .server = &st->server, .topic = &st->topic, .text = &st->text,
+                      .store = &st->store, .key = &st->key, .amount = &st->amount,
+                      .ascending = &st->ascending, .page_size = &st->page_size};
         const variant_spec *chosen = NULL;
         if (read_variant(r, &step_group, item, &c, &chosen))
             return -1;
@@ -2134,10 +2570,507 @@ static int read_expect(reader *r, const char *key, node *v, void *obj)
                                       "found %s",
                              list, describe(item, d, sizeof d));
         e->pos = (scenario_pos){m->line, m->column};
+        e->at_least = e->at_most = -1;
         args_ctx c = {.player = &e->player, .path = &e->path, .path_may_be_empty = true,
-                      .value = &e->equals};
+                      .value = &e->equals, .server = &e->server, .counter = &e->counter,
+                      .at_least = &e->at_least, .at_most = &e->at_most};
         const variant_spec *chosen = NULL;
         if (read_variant(r, &expect_group, item, &c, &chosen))
+            return -1;
+        e->kind = (scenario_expect_kind)chosen->kind;
+    }
+    return 0;
+}
+
+/* --- platform: the limits profile, the store's clock, and any row of sim/limits.h --- */
+
+static const char *const platform_fixed_keys[] = {"limits", "store_clock_skew"};
+
+static const char *unit_text(limit_unit u)
+{
+    switch (u) {
+    case LIMIT_COUNT: return "a count (an integer >= 0)";
+    case LIMIT_BYTES: return "a number of bytes (an integer >= 0)";
+    case LIMIT_DURATION: return "a duration (like 5s or 250ms)";
+    case LIMIT_PPM: return "parts per million (an integer from 0 to 1000000)";
+    }
+    return "a value";
+}
+
+/* A figure as it is written in YAML: "6s", "40". */
+static void format_limit(const limit_param *p, int64_t value, char *buf, size_t size)
+{
+    if (p->unit == LIMIT_DURATION)
+        format_duration(value, buf, size);
+    else
+        snprintf(buf, size, "%" PRId64, value);
+}
+
+/* Adds to the message of the error just recorded, as far as there is room. */
+static void add_to_error(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_to_error(reader *r, const char *fmt, ...)
+{
+    size_t n = strlen(r->err->message);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err->message + n, sizeof r->err->message - n, fmt, ap);
+    va_end(ap);
+    trim_utf8_tail(r->err->message);
+}
+
+/* The row a key of `platform` names, or NULL (also for the fixed keys). */
+static const limit_param *platform_param(node *key)
+{
+    node *k = deref(key);
+    if (k->kind != NODE_SCALAR || memchr(k->text, '\0', k->len))
+        return NULL;
+    return limits_find(k->text);
+}
+
+static bool is_key(node *key, const char *name)
+{
+    node *k = deref(key);
+    return k->kind == NODE_SCALAR && text_is(k->text, k->len, name);
+}
+
+/* One override: the value in the row's unit. A wrong one says the unit and the default. */
+static int read_override(reader *r, node *v, const limit_param *p, limits_profile profile,
+                         int64_t *out)
+{
+    uint64_t u = 0;
+    int rc;
+    if (p->unit == LIMIT_DURATION) {
+        rc = read_duration(r, p->name, v, out);
+    } else {
+        rc = read_uint(r, p->name, v, 0, p->unit == LIMIT_PPM ? PPM_MAX : (uint64_t)INT64_MAX,
+                       &u);
+        *out = (int64_t)u;
+    }
+    if (rc) {
+        char def[48];
+        format_limit(p, p->defaults[profile], def, sizeof def);
+        add_to_error(r, "; '%s' takes %s, default %s under the %s limits", p->name,
+                     unit_text(p->unit), def, limits_profile_name(profile));
+    }
+    return rc;
+}
+
+/* `limits` is read first, whatever its place, because the messages about the other keys
+ * give their defaults under the profile; then the rest in file order. */
+static int read_platform(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    scenario_platform *pf = &s->platform;
+    if (expect_mapping(r, key, v, " (like {limits: classic, write_cooldown: 10s})"))
+        return -1;
+    node *map = deref(v);
+    size_t pairs = map->count / 2, overrides = 0;
+    size_t nfixed = sizeof platform_fixed_keys / sizeof *platform_fixed_keys;
+    for (size_t p = 0; p < pairs; p++) {
+        node *k = map->items[2 * p];
+        bool fixed = false;
+        for (size_t i = 0; i < nfixed; i++)
+            fixed |= is_key(k, platform_fixed_keys[i]);
+        if (fixed)
+            continue;
+        if (platform_param(k)) {
+            overrides++;
+            continue;
+        }
+        const char **names = malloc((nfixed + limit_param_count) * sizeof *names);
+        if (!names)
+            return nomem(r, k);
+        for (size_t i = 0; i < nfixed; i++)
+            names[i] = platform_fixed_keys[i];
+        for (size_t i = 0; i < limit_param_count; i++)
+            names[nfixed + i] = limit_params[i].name;
+        unknown_key_in(r, k, names, nfixed + limit_param_count,
+                       "expected limits, store_clock_skew or the name of a platform parameter; "
+                       "docs/platform.md lists them all");
+        free(names);
+        return -1;
+    }
+    char q[QBUF];
+    for (size_t p = 0; p < pairs; p++) {
+        if (!is_key(map->items[2 * p], "limits"))
+            continue;
+        node *val = map->items[2 * p + 1];
+        char *name = NULL;
+        if (read_text(r, "limits", val, "a limits profile", 1, SIZE_MAX, &name))
+            return -1;
+        int rc = limits_profile_parse(name, &pf->profile);
+        if (rc)
+            fail_node(r, val, "unknown limits profile '%s' (expected classic, 2023 or current)",
+                      quote(q, sizeof q, name, strlen(name)));
+        free(name);
+        if (rc)
+            return -1;
+    }
+    if (overrides) {
+        pf->overrides = calloc(overrides, sizeof *pf->overrides);
+        if (!pf->overrides)
+            return nomem(r, v);
+    }
+    for (size_t p = 0; p < pairs; p++) {
+        node *k = map->items[2 * p], *val = map->items[2 * p + 1];
+        const limit_param *param = platform_param(k);
+        if (is_key(k, "store_clock_skew")) {
+            if (read_duration_as(r, "store_clock_skew", val, true, &pf->store_clock_skew_us))
+                return -1;
+        } else if (param) {
+            scenario_override *o = &pf->overrides[pf->override_count];
+            o->pos = (scenario_pos){k->line, k->column};
+            o->param = param;
+            if (read_override(r, val, param, pf->profile, &o->value))
+                return -1;
+            pf->override_count++;
+        }
+    }
+    return 0;
+}
+
+/* --- servers --- */
+
+typedef struct server_ctx {
+    scenario_server *srv;
+    node *id_node;
+} server_ctx;
+
+static int read_server_decl_id(reader *r, const char *key, node *v, void *obj)
+{
+    server_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, MAX_SERVER_ID, &u))
+        return -1;
+    c->srv->id = (int)u;
+    c->id_node = v;
+    return 0;
+}
+
+static int read_server_skew(reader *r, const char *key, node *v, void *obj)
+{
+    server_ctx *c = obj;
+    return read_duration_as(r, key, v, true, &c->srv->skew_us);
+}
+
+static int read_server_drift(reader *r, const char *key, node *v, void *obj)
+{
+    server_ctx *c = obj;
+    return read_int(r, key, v, -PPM_MAX, PPM_MAX, &c->srv->drift_ppm);
+}
+
+static int read_server_stopped(reader *r, const char *key, node *v, void *obj)
+{
+    server_ctx *c = obj;
+    return read_bool(r, key, v, &c->srv->starts_stopped);
+}
+
+static const key_spec server_keys[] = {
+    {"id", true, read_server_decl_id},
+    {"skew", false, read_server_skew},
+    {"drift_ppm", false, read_server_drift},
+    {"stopped", false, read_server_stopped},
+};
+
+static int by_server_id(const void *a, const void *b)
+{
+    const scenario_server *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int read_servers(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    node *seq = deref(v);
+    char d[DBUF];
+    if (seq->kind != NODE_SEQ)
+        return fail_node(r, v, "expected a sequence of servers for '%s', like [{id: 1}, {id: 2}], "
+                               "found %s",
+                         key, describe(v, d, sizeof d));
+    if (seq->count == 0)
+        return fail_node(r, v, "'%s' is empty: declare at least one server, like [{id: 1}] "
+                               "(without '%s' there is one server, id 1)",
+                         key, key);
+    s->servers = calloc(seq->count, sizeof *s->servers);
+    node **ids = calloc(seq->count, sizeof *ids);
+    if (!s->servers || !ids) {
+        free(ids);
+        return nomem(r, v);
+    }
+    s->server_count = seq->count;
+    int rc = 0;
+    for (size_t i = 0; i < seq->count && rc == 0; i++) {
+        node *item = seq->items[i], *m = deref(item);
+        scenario_server *srv = &s->servers[i];
+        if (m->kind != NODE_MAP) {
+            rc = fail_node(r, item, "expected a server (a mapping like {id: 2, skew: -90s}), "
+                                    "found %s",
+                           describe(item, d, sizeof d));
+            break;
+        }
+        srv->pos = (scenario_pos){m->line, m->column};
+        char where[64];
+        snprintf(where, sizeof where, "the server at line %d", m->line);
+        server_ctx c = {srv, NULL};
+        rc = read_mapping(r, item, where, KEYS(server_keys), &c);
+        ids[i] = c.id_node;
+        for (size_t j = 0; j < i && rc == 0; j++)
+            if (s->servers[j].id == srv->id)
+                rc = fail_node(r, ids[i], "duplicate server id %d (first at line %d, column %d)",
+                               srv->id, ids[j]->line, ids[j]->column);
+    }
+    free(ids);
+    if (rc)
+        return -1;
+    qsort(s->servers, s->server_count, sizeof *s->servers, by_server_id);
+    return 0;
+}
+
+/* --- faults: the keys a kind reads come from faults/fault_fields.h --- */
+
+typedef struct fault_ctx {
+    scenario_fault *sf;
+    const fault_fields *fields;
+    node *end_node;
+} fault_ctx;
+
+static int read_fault_start(reader *r, const char *key, node *v, void *obj)
+{
+    fault_ctx *c = obj;
+    return read_duration(r, key, v, &c->sf->f.start_us);
+}
+
+static int read_fault_end(reader *r, const char *key, node *v, void *obj)
+{
+    fault_ctx *c = obj;
+    c->end_node = v;
+    return read_duration(r, key, v, &c->sf->f.end_us);
+}
+
+static int read_fault_servers(reader *r, const char *key, node *v, void *obj)
+{
+    fault_ctx *c = obj;
+    node *seq = deref(v);
+    char d[DBUF];
+    if (seq->kind != NODE_SEQ)
+        return fail_node(r, v, "expected a sequence of server ids for '%s', like [1, 2], found %s",
+                         key, describe(v, d, sizeof d));
+    if (seq->count == 0)
+        return fail_node(r, v, "'%s' is empty: list at least one server id (without '%s' the "
+                               "fault hits every server)",
+                         key, key);
+    uint64_t mask = 0;
+    node *first[MAX_SERVER_ID] = {NULL};
+    for (size_t i = 0; i < seq->count; i++) {
+        int id;
+        if (read_server_id(r, key, seq->items[i], &id))
+            return -1;
+        if (first[id - 1])
+            return fail_node(r, seq->items[i], "server %d is twice in '%s' (first at line %d, "
+                                               "column %d)",
+                             id, key, first[id - 1]->line, first[id - 1]->column);
+        first[id - 1] = seq->items[i];
+        mask |= (uint64_t)1 << (id - 1);
+    }
+    c->sf->f.server_mask = mask;
+    return 0;
+}
+
+static int read_fault_op(reader *r, const char *key, node *v, void *obj)
+{
+    fault_ctx *c = obj;
+    char *name = NULL;
+    if (read_text(r, key, v, "a request kind", 1, SIZE_MAX, &name))
+        return -1;
+    int rc = fault_op_parse(name, &c->sf->f.op);
+    if (rc) {
+        const char *names[FAULT_OP_COUNT];
+        for (int i = 0; i < FAULT_OP_COUNT; i++)
+            names[i] = fault_op_name((fault_op)i);
+        char q[QBUF], list[256];
+        quote(q, sizeof q, name, strlen(name));
+        const char *best = suggest(name, strlen(name), names, FAULT_OP_COUNT);
+        name_list(names, FAULT_OP_COUNT, list, sizeof list);
+        if (best)
+            fail_node(r, v, "unknown request kind '%s' for '%s' (did you mean '%s'?)", q, key,
+                      best);
+        else
+            fail_node(r, v, "unknown request kind '%s' for '%s' (expected one of %s)", q, key,
+                      list);
+    }
+    free(name);
+    return rc ? -1 : 0;
+}
+
+static int read_fault_code(reader *r, const char *key, node *v, void *obj)
+{
+    fault_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, 999, &u))
+        return -1;
+    c->sf->f.code = (int)u;
+    return 0;
+}
+
+static int read_fault_ppm(reader *r, const char *key, node *v, void *obj)
+{
+    fault_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 0, PPM_MAX, &u))
+        return -1;
+    c->sf->f.ppm = (uint32_t)u;
+    return 0;
+}
+
+static int read_fault_amount(reader *r, const char *key, node *v, void *obj)
+{
+    fault_ctx *c = obj;
+    bool duration = c->fields->amount == FAULT_AMOUNT_DURATION;
+    int rc = duration ? read_duration_as(r, key, v, true, &c->sf->f.amount)
+                      : read_int(r, key, v, -PPM_MAX, PPM_MAX, &c->sf->f.amount);
+    if (rc)
+        add_to_error(r, "; the amount of %s is %s", fault_kind_name(c->sf->f.kind),
+                     duration ? "a duration, which may be negative (like 2s or -250ms)"
+                              : "parts per million, an integer from -1000000 to 1000000");
+    return rc;
+}
+
+/* `kind` is read by read_fault itself, before the others. */
+static const key_spec fault_keys[] = {
+    {"kind", true, NULL},
+    {"start", false, read_fault_start},
+    {"end", false, read_fault_end},
+    {"servers", false, read_fault_servers},
+    {"op", false, read_fault_op},
+    {"code", false, read_fault_code},
+    {"ppm", false, read_fault_ppm},
+    {"amount", false, read_fault_amount},
+};
+
+/* Whether a fault of these fields reads the key. */
+static bool fault_reads(const fault_fields *ff, const char *key)
+{
+    if (strcmp(key, "op") == 0)
+        return ff->op;
+    if (strcmp(key, "code") == 0)
+        return ff->code;
+    if (strcmp(key, "ppm") == 0)
+        return ff->ppm;
+    if (strcmp(key, "amount") == 0)
+        return ff->amount != FAULT_AMOUNT_NONE;
+    if (strcmp(key, "servers") == 0)
+        return ff->servers;
+    return true; /* kind, start, end */
+}
+
+/* "amount, servers": the fields besides start and end. */
+static void fault_field_list(const fault_fields *ff, char *buf, size_t size)
+{
+    static const char *const optional[] = {"op", "code", "ppm", "amount", "servers"};
+    const char *names[5];
+    size_t n = 0;
+    for (size_t i = 0; i < 5; i++)
+        if (fault_reads(ff, optional[i]))
+            names[n++] = optional[i];
+    name_list(names, n, buf, size);
+}
+
+static int read_fault_kind(reader *r, node *v, fault_kind *out)
+{
+    char *name = NULL;
+    if (read_text(r, "kind", v, "a fault kind", 1, SIZE_MAX, &name))
+        return -1;
+    int rc = fault_kind_parse(name, out);
+    if (rc) {
+        const char *names[FAULT_KIND_COUNT];
+        for (int i = 0; i < FAULT_KIND_COUNT; i++)
+            names[i] = fault_kind_name((fault_kind)i);
+        char q[QBUF], list[512];
+        quote(q, sizeof q, name, strlen(name));
+        const char *best = suggest(name, strlen(name), names, FAULT_KIND_COUNT);
+        name_list(names, FAULT_KIND_COUNT, list, sizeof list);
+        if (best)
+            fail_node(r, v, "unknown fault kind '%s' (did you mean '%s'?)", q, best);
+        else
+            fail_node(r, v, "unknown fault kind '%s' (expected one of %s)", q, list);
+    }
+    free(name);
+    return rc ? -1 : 0;
+}
+
+/* A fault: unknown keys first, then `kind` (it decides which other keys may appear and
+ * their defaults), then the rest in file order. */
+static int read_fault(reader *r, node *item, scenario_fault *sf)
+{
+    node *map = deref(item);
+    const char *names[sizeof fault_keys / sizeof *fault_keys];
+    size_t nkeys = sizeof fault_keys / sizeof *fault_keys;
+    for (size_t i = 0; i < nkeys; i++)
+        names[i] = fault_keys[i].name;
+    node *kind_node = NULL;
+    for (size_t p = 0; p < map->count / 2; p++) {
+        node *k = map->items[2 * p];
+        if (!find_key(fault_keys, nkeys, k))
+            return unknown_key(r, k, names, nkeys);
+        if (is_key(k, "kind"))
+            kind_node = map->items[2 * p + 1];
+    }
+    if (!kind_node)
+        return fail_node(r, map, "missing required key 'kind' in the fault at line %d (one of "
+                                 "store_outage, error_rate, ...: docs/platform.md lists them)",
+                         map->line);
+    fault_kind kind;
+    if (read_fault_kind(r, kind_node, &kind))
+        return -1;
+    sf->f = fault_default(kind);
+    fault_ctx c = {sf, fault_kind_fields(kind), NULL};
+    for (size_t p = 0; p < map->count / 2; p++) {
+        const key_spec *spec = find_key(fault_keys, nkeys, map->items[2 * p]);
+        if (!spec->read)
+            continue;
+        if (!fault_reads(c.fields, spec->name)) {
+            char list[128];
+            fault_field_list(c.fields, list, sizeof list);
+            return fail_node(r, map->items[2 * p], "%s reads %s; it has no '%s'",
+                             fault_kind_name(kind), list[0] ? list : "only start and end",
+                             spec->name);
+        }
+        if (spec->read(r, spec->name, map->items[2 * p + 1], &c))
+            return -1;
+    }
+    if (c.end_node && sf->f.end_us <= sf->f.start_us) {
+        char a[32], b[32];
+        format_duration(sf->f.end_us, a, sizeof a);
+        format_duration(sf->f.start_us, b, sizeof b);
+        return fail_node(r, c.end_node,
+                         "the fault ends at %s, which is not after its start (%s): a fault is "
+                         "active in [start, end)",
+                         a, b);
+    }
+    return 0;
+}
+
+static int read_faults(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    if (seq->count == 0)
+        return 0;
+    s->faults = calloc(seq->count, sizeof *s->faults);
+    if (!s->faults)
+        return nomem(r, v);
+    s->fault_count = seq->count;
+    char d[DBUF];
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = seq->items[i], *m = deref(item);
+        if (m->kind != NODE_MAP)
+            return fail_node(r, item, "expected a fault (a mapping like {kind: store_outage, "
+                                      "start: 10s, end: 40s}), found %s",
+                             describe(item, d, sizeof d));
+        s->faults[i].pos = (scenario_pos){m->line, m->column};
+        if (read_fault(r, item, &s->faults[i]))
             return -1;
     }
     return 0;
@@ -2148,6 +3081,9 @@ static const key_spec scenario_keys[] = {
     {"seed", false, read_seed},
     {"duration", true, read_scenario_duration},
     {"store", true, read_store},
+    {"platform", false, read_platform},
+    {"servers", false, read_servers},
+    {"faults", false, read_faults},
     {"script", true, read_script},
     {"expect", false, read_expect},
 };
@@ -2165,7 +3101,32 @@ static int by_time(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Every step before the end, then the steps in time order (equal times in file order). */
+static bool server_declared(const scenario *s, int id)
+{
+    if (s->server_count == 0)
+        return id == 1;
+    for (size_t i = 0; i < s->server_count; i++)
+        if (s->servers[i].id == id)
+            return true;
+    return false;
+}
+
+/* "the declared servers are 1, 2, 3" */
+static void declared_servers(const scenario *s, char *buf, size_t size)
+{
+    if (s->server_count == 0) {
+        snprintf(buf, size, "without 'servers' there is one server, id 1");
+        return;
+    }
+    size_t o = (size_t)snprintf(buf, size, "%s", s->server_count == 1
+                                                     ? "the only declared server is "
+                                                     : "the declared servers are ");
+    for (size_t i = 0; i < s->server_count && o < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s%d", i ? ", " : "", s->servers[i].id);
+}
+
+/* Every step before the end, every server id used declared, the default server when none
+ * is declared, then the steps in time order (equal times in file order). */
 static int finish_scenario(reader *r, scenario *s)
 {
     char a[QBUF], d[QBUF];
@@ -2178,6 +3139,26 @@ static int finish_scenario(reader *r, scenario *s)
                              quote(a, sizeof a, at->text, at->len),
                              quote(d, sizeof d, dur->text, dur->len));
         }
+    }
+    for (size_t i = 0; i < r->nrefs; i++) {
+        const server_ref *ref = &r->refs[i];
+        if (server_declared(s, ref->id))
+            continue;
+        char list[320];
+        declared_servers(s, list, sizeof list);
+        if (ref->by_default)
+            return fail_node(r, ref->at,
+                             "'%s' without 'server' is on server %d, which is not declared (%s)",
+                             ref->by_default, ref->id, list);
+        return fail_node(r, ref->at, "server %d is not declared (%s)", ref->id, list);
+    }
+    if (s->server_count == 0) {
+        s->servers = calloc(1, sizeof *s->servers);
+        if (!s->servers)
+            return nomem(r, NULL);
+        node *root = deref(r->root);
+        s->servers[0] = (scenario_server){.pos = {root->line, root->column}, .id = 1};
+        s->server_count = 1;
     }
     if (s->step_count < 2)
         return 0;
@@ -2212,6 +3193,7 @@ static int read_scenario(reader *r, const char *file, scenario **out)
     if (!s)
         return nomem(r, NULL);
     s->seed = 1;
+    s->platform.profile = LIMITS_CURRENT;
     s->file = malloc(strlen(file) + 1);
     if (!s->file || read_mapping(r, root, "the scenario", KEYS(scenario_keys), s) ||
         finish_scenario(r, s)) {
@@ -2270,6 +3252,7 @@ int loader_load_text(const char *file, const char *text, size_t len, scenario **
     if (rc == 0)
         rc = read_scenario(&r, file, out);
     free(r.step_at);
+    free(r.refs);
     tree_free(&r);
     return rc ? -1 : 0;
 }

@@ -1,4 +1,4 @@
-/* runner.c: scenario steps as world events, the end-of-run drain, and expectations. */
+/* runner.c: scenario steps and fault edges as world events, the quiet phase, expectations. */
 #include "scenarios/runner.h"
 
 #include <inttypes.h>
@@ -7,23 +7,31 @@
 #include <string.h>
 
 #include "core/document.h"
+#include "faults/swarm.h"
 #include "core/json.h"
-#include "sim/datastore.h"
-#include "sim/server.h"
+#include "sim/experience.h"
 #include "sim/world.h"
 
 typedef struct run {
     const scenario *sc;
     run_result *result;
     world w;
-    datastore ds;
-    server *srv;
+    fault_plan plan; /* the scenario's faults, each ending at the duration at the latest */
+    experience x;
+    bool experience_ready;
 } run;
 
 typedef struct step_ctx {
     run *r;
     const scenario_step *step;
 } step_ctx;
+
+typedef struct edge_ctx {
+    run *r;
+    const fault *f;
+    int server;
+    bool at_start;
+} edge_ctx;
 
 /* The canonical JSON of v for a message, or a description when it has none. */
 static void describe(const vs_value *v, char *buf, size_t size)
@@ -47,158 +55,454 @@ static void step_fail(run *r, const scenario_step *st, const char *what)
 {
     char at[32];
     world_format_time(st->at_us, at, sizeof at);
+    char who[64] = "";
+    if (st->player)
+        snprintf(who, sizeof who, " for player %" PRId64, st->player);
+    else if (st->server)
+        snprintf(who, sizeof who, " on server %d", st->server);
     char *path = vs_path_format(&st->path);
-    run_result_fail(r->result, "script", "%s:%d:%d: at %s, %s %s%sfor player %" PRId64 ": %s",
-                    r->sc->file, st->pos.line, st->pos.column, at,
-                    scenario_step_kind_name(st->kind), path ? path : "", path && *path ? " " : "",
-                    st->player, what);
+    run_result_fail(r->result, "script", "%s:%d:%d: at %s, %s%s%s%s: %s", r->sc->file, st->pos.line,
+                    st->pos.column, at, scenario_step_kind_name(st->kind), path && *path ? " " : "",
+                    path ? path : "", who, what);
     free(path);
 }
 
-static void on_loaded(void *arg, int64_t user_id, const vs_error *err)
+/* ---- steps ---- */
+
+static vs_store *store_of(run *r, int64_t player)
 {
-    step_ctx *ctx = arg;
-    if (err) {
-        char what[300];
-        snprintf(what, sizeof what, "the profile did not load: %s", err->message);
-        step_fail(ctx->r, ctx->step, what);
+    server *srv = experience_server(&r->x, experience_player_server(&r->x, player));
+    return srv ? srv->store : NULL;
+}
+
+static vs_status mutate(run *r, const scenario_step *st)
+{
+    vs_store *store = store_of(r, st->player);
+    if (!store)
+        return VS_ERR_NOT_LOADED;
+    switch (st->kind) {
+    case STEP_SET: return vs_store_set(store, st->player, &st->path, vs_copy(st->value));
+    case STEP_ADD: return vs_store_add(store, st->player, &st->path, vs_number_of(st->value));
+    case STEP_INSERT: return vs_store_insert(store, st->player, &st->path, st->index, vs_copy(st->value));
+    case STEP_REMOVE: return vs_store_remove(store, st->player, &st->path);
+    default: return VS_ERR_ARG;
     }
 }
 
-static void on_released(void *arg, int64_t user_id, const vs_error *err)
+static void publish_done(void *arg, int code, const char *message)
+{
+    (void)arg, (void)code, (void)message; /* the history has it */
+}
+
+static void on_message(void *arg, const char *topic, const char *data, size_t len)
+{
+    (void)arg, (void)topic, (void)data, (void)len; /* the history has it */
+}
+
+static void ods_check_done(void *arg, const vs_ods_page *page)
 {
     step_ctx *ctx = arg;
-    if (err) {
+    const scenario_step *st = ctx->step;
+    if (page->code != 0) {
         char what[300];
-        snprintf(what, sizeof what, "the profile was not saved: %s", err->message);
-        step_fail(ctx->r, ctx->step, what);
+        snprintf(what, sizeof what, "the sorted read failed: error %d: %s", page->code, page->message);
+        step_fail(ctx->r, st, what);
+        return;
+    }
+    vs_value *got = vs_new_array();
+    for (size_t i = 0; i < page->count; i++) {
+        vs_value *pair = vs_new_array();
+        vs_array_push(pair, vs_new_string(page->entries[i].key));
+        vs_array_push(pair, vs_new_number((double)page->entries[i].value));
+        vs_array_push(got, pair);
+    }
+    if (!vs_equal(got, st->value)) {
+        char want[512], found[512], what[1100];
+        describe(st->value, want, sizeof want);
+        describe(got, found, sizeof found);
+        snprintf(what, sizeof what, "the sorted page was %s, expected %s", found, want);
+        step_fail(ctx->r, st, what);
+    }
+    vs_free(got);
+}
+
+static void server_step(step_ctx *ctx)
+{
+    run *r = ctx->r;
+    const scenario_step *st = ctx->step;
+    experience *x = &r->x;
+    server *srv = experience_server(x, st->server);
+    vs_status status = VS_OK;
+    int code = 0;
+    switch (st->kind) {
+    case STEP_START: status = experience_start(x, st->server); break;
+    case STEP_CRASH: status = experience_crash(x, st->server); break;
+    case STEP_FREEZE: status = experience_freeze(x, st->server); break;
+    case STEP_RESUME: status = experience_resume(x, st->server); break;
+    case STEP_SHUTDOWN: status = experience_shutdown(x, st->server); break;
+    default:
+        if (!srv || srv->state == SERVER_STOPPED) {
+            step_fail(r, st, "the server is not running");
+            return;
+        }
+        break;
+    }
+    switch (st->kind) {
+    case STEP_PUBLISH:
+        messaging_publish(&x->msg, srv->ep, st->topic, st->text, strlen(st->text), publish_done, NULL);
+        break;
+    case STEP_SUBSCRIBE:
+        if (messaging_subscribe(&x->msg, srv->ep, st->topic, on_message, NULL, &code) == 0) {
+            char what[120];
+            snprintf(what, sizeof what, "the subscription was refused (error %d)", code);
+            step_fail(r, st, what);
+        }
+        break;
+    case STEP_ODS_SET:
+        ordered_set(&x->ods, srv->ep, st->store, st->key, st->amount, NULL, NULL);
+        break;
+    case STEP_ODS_INCREMENT:
+        ordered_increment(&x->ods, srv->ep, st->store, st->key, st->amount, NULL, NULL);
+        break;
+    case STEP_ODS_CHECK:
+        ordered_get_sorted(&x->ods, srv->ep, st->store, st->ascending, st->page_size, INT64_MIN,
+                           INT64_MAX, NULL, ods_check_done, ctx);
+        break;
+    default:
+        if (status != VS_OK) {
+            char what[160];
+            snprintf(what, sizeof what, "server %d is %s", st->server,
+                     srv ? server_state_name(srv->state) : "not declared");
+            step_fail(r, st, what);
+        }
+        break;
     }
 }
 
+static void run_step_now(void *arg);
+
+/* The server a step's game code runs on: the player's (for leave, mutations and moves), the
+ * target of a join, or none. */
+static server *step_server(run *r, const scenario_step *st)
+{
+    switch (st->kind) {
+    case STEP_JOIN: return experience_server(&r->x, st->server ? st->server : 1);
+    case STEP_LEAVE:
+    case STEP_SET:
+    case STEP_ADD:
+    case STEP_INSERT:
+    case STEP_REMOVE:
+    case STEP_TELEPORT:
+    case STEP_REJOIN: return experience_server(&r->x, experience_player_server(&r->x, st->player));
+    default: return NULL;
+    }
+}
+
+/* A step whose game code would run on a frozen server waits, like everything else that server
+ * is told, until it resumes (or is dropped if it stops). */
 static void run_step(void *arg)
+{
+    step_ctx *ctx = arg;
+    server *srv = step_server(ctx->r, ctx->step);
+    if (srv && srv->ep && srv->state == SERVER_FROZEN)
+        endpoint_deliver(srv->ep, "script", run_step_now, NULL, ctx);
+    else
+        run_step_now(ctx);
+}
+
+static void run_step_now(void *arg)
 {
     step_ctx *ctx = arg;
     run *r = ctx->r;
     const scenario_step *st = ctx->step;
-    vs_store *store = r->srv->store;
+    experience *x = &r->x;
     vs_status status = VS_OK;
     switch (st->kind) {
     case STEP_JOIN:
-        status = vs_store_join(store, st->player, on_loaded, ctx);
+        status = experience_join(x, st->player, st->server ? st->server : 1, NULL, NULL);
         break;
     case STEP_LEAVE:
-        status = vs_store_leave(store, st->player, on_released, ctx);
+        status = experience_leave(x, st->player, NULL, NULL);
         break;
+    case STEP_TELEPORT:
+    case STEP_REJOIN: {
+        int to = st->server ? st->server : experience_player_server(x, st->player);
+        status = experience_move(x, st->player, to, NULL, NULL, NULL, NULL);
+        break;
+    }
     case STEP_SET:
-        status = vs_store_set(store, st->player, &st->path, vs_copy(st->value));
-        break;
     case STEP_ADD:
-        status = vs_store_add(store, st->player, &st->path, vs_number_of(st->value));
-        break;
     case STEP_INSERT:
-        status = vs_store_insert(store, st->player, &st->path, st->index, vs_copy(st->value));
-        break;
     case STEP_REMOVE:
-        status = vs_store_remove(store, st->player, &st->path);
+        status = mutate(r, st);
         break;
+    default:
+        server_step(ctx);
+        return;
     }
     if (status != VS_OK)
         step_fail(r, st, vs_status_message(status));
 }
 
-/* At the end of the script every player still online leaves, as players do when a server
- * closes; the world then runs until nothing is left to do. */
-static void leave_everyone(run *r)
+/* ---- faults that act on servers ---- */
+
+static void run_edge(void *arg)
 {
-    vs_store *store = r->srv->store;
-    size_t n = vs_store_session_count(store);
-    int64_t *users = malloc((n ? n : 1) * sizeof *users);
-    if (!users)
-        abort();
+    edge_ctx *e = arg;
+    experience *x = &e->r->x;
+    switch (e->f->kind) {
+    case FAULT_SERVER_CRASH:
+        if (e->at_start)
+            experience_crash(x, e->server);
+        else
+            experience_start(x, e->server);
+        break;
+    case FAULT_SERVER_FREEZE:
+        if (e->at_start)
+            experience_freeze(x, e->server);
+        else
+            experience_resume(x, e->server);
+        break;
+    case FAULT_SERVER_SHUTDOWN:
+        if (e->at_start) {
+            experience_shutdown(x, e->server);
+        } else {
+            /* It comes back once it has stopped; a start while it is still closing waits. */
+            server *srv = experience_server(x, e->server);
+            if (srv && srv->state == SERVER_STOPPED)
+                experience_start(x, e->server);
+        }
+        break;
+    default:
+        break; /* clock faults are read by the server's clock when it is asked */
+    }
+}
+
+static void schedule_fault_edges(run *r, edge_ctx **ctxs, size_t *count)
+{
+    size_t n = 0, cap = 0;
+    edge_ctx *out = NULL;
+    for (size_t i = 0; i < r->plan.count; i++) {
+        const fault *f = &r->plan.items[i];
+        if (f->kind != FAULT_SERVER_CRASH && f->kind != FAULT_SERVER_FREEZE &&
+            f->kind != FAULT_SERVER_SHUTDOWN)
+            continue;
+        for (size_t k = 0; k < r->sc->server_count; k++) {
+            int id = r->sc->servers[k].id;
+            if (f->server_mask && !(f->server_mask >> (id - 1) & 1))
+                continue;
+            for (int edge = 0; edge < 2; edge++) {
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    out = realloc(out, cap * sizeof *out);
+                    if (!out)
+                        abort();
+                }
+                out[n++] = (edge_ctx){r, f, id, edge == 0};
+            }
+        }
+    }
+    /* Pointers into out are taken only once it has stopped growing. */
     for (size_t i = 0; i < n; i++)
-        users[i] = vs_store_user_at(store, i);
-    for (size_t i = 0; i < n; i++)
-        vs_store_leave(store, users[i], NULL, NULL); /* BUSY when already leaving: fine */
-    free(users);
+        world_at(&r->w, out[i].at_start ? out[i].f->start_us : out[i].f->end_us, "fault.edge",
+                 run_edge, &out[i]);
+    *ctxs = out;
+    *count = n;
+}
+
+/* ---- the quiet phase and the checks ---- */
+
+static void heal_and_leave(run *r)
+{
+    experience *x = &r->x;
+    /* Faults with an end at the duration have ended by now (their end edges ran); servers
+     * still frozen or stopped by a script step come back too, so every profile can be saved. */
+    for (size_t k = 0; k < r->sc->server_count; k++) {
+        server *srv = experience_server(x, r->sc->servers[k].id);
+        if (srv->state == SERVER_FROZEN)
+            experience_resume(x, srv->id);
+    }
+    while (x->player_count > 0)
+        experience_leave(x, x->players[0].player, NULL, NULL);
 }
 
 static void check_quiet(run *r)
 {
-    vs_store *store = r->srv->store;
-    size_t n = vs_store_session_count(store);
-    if (n == 0)
-        return;
-    char limit[32];
-    world_format_time(RUNNER_DRAIN_LIMIT_US, limit, sizeof limit);
-    run_result_fail(r->result, "quiesce",
-                    "%zu profile(s) still open %s after the end of the script (first: player "
-                    "%" PRId64 ", %s)",
-                    n, limit, vs_store_user_at(store, 0),
-                    vs_session_state_name(vs_store_state(store, vs_store_user_at(store, 0))));
-}
-
-static void check_expectations(run *r)
-{
-    const scenario *sc = r->sc;
-    for (size_t i = 0; i < sc->expect_count; i++) {
-        const scenario_expect *ex = &sc->expects[i];
-        char key[64];
-        vs_store_key(r->srv->store, ex->player, key, sizeof key);
-        const ds_entry *e = datastore_peek(&r->ds, sc->store.name, key);
-        const vs_value *data = e ? vs_doc_data(e->value) : NULL;
-        const vs_value *found = data ? vs_path_get(data, &ex->path) : NULL;
-        bool ok = ex->equals ? (found && vs_equal(found, ex->equals)) : found == NULL;
-        if (ok)
+    for (size_t k = 0; k < r->sc->server_count; k++) {
+        server *srv = experience_server(&r->x, r->sc->servers[k].id);
+        if (!srv->store || vs_store_session_count(srv->store) == 0)
             continue;
-        char want[256], got[256];
-        describe(ex->equals, want, sizeof want);
-        describe(found, got, sizeof got);
-        char *path = vs_path_format(&ex->path);
-        run_result_fail(r->result, "expect",
-                        "%s:%d:%d: stored profile of player %" PRId64 " at '%s': expected %s, "
-                        "found %s%s",
-                        sc->file, ex->pos.line, ex->pos.column, ex->player, path ? path : "",
-                        want, got, e ? "" : " (no profile stored)");
-        free(path);
+        char limit[32];
+        world_format_time(RUNNER_DRAIN_LIMIT_US, limit, sizeof limit);
+        int64_t first = vs_store_user_at(srv->store, 0);
+        run_result_fail(r->result, "quiesce",
+                        "server %d still has %zu open profile(s) %s after the end of the script "
+                        "(first: player %" PRId64 ", %s)",
+                        srv->id, vs_store_session_count(srv->store), limit, first,
+                        vs_session_state_name(vs_store_state(srv->store, first)));
     }
 }
 
-bool runner_run(const scenario *sc, uint64_t seed, run_result *out)
+static void check_stored(run *r, const scenario_expect *ex)
+{
+    const scenario *sc = r->sc;
+    char key[64];
+    snprintf(key, sizeof key, "Player_%" PRId64, ex->player);
+    const ds_entry *e = datastore_peek(&r->x.ds, sc->store.name, key);
+    const vs_value *data = e ? vs_doc_data(e->value) : NULL;
+    const vs_value *found = data ? vs_path_get(data, &ex->path) : NULL;
+    bool ok = ex->equals ? (found && vs_equal(found, ex->equals)) : found == NULL;
+    if (ok)
+        return;
+    char want[256], got[256];
+    describe(ex->equals, want, sizeof want);
+    describe(found, got, sizeof got);
+    char *path = vs_path_format(&ex->path);
+    run_result_fail(r->result, "expect",
+                    "%s:%d:%d: stored profile of player %" PRId64 " at '%s': expected %s, found %s%s",
+                    sc->file, ex->pos.line, ex->pos.column, ex->player, path ? path : "", want, got,
+                    e && e->value ? "" : " (no profile stored)");
+    free(path);
+}
+
+static void check_count(run *r, const scenario_expect *ex)
+{
+    int64_t n = history_count(&r->x.hist, ex->counter, ex->player, ex->server);
+    if ((ex->at_least < 0 || n >= ex->at_least) && (ex->at_most < 0 || n <= ex->at_most))
+        return;
+    char bounds[96], scope[96] = "";
+    if (ex->at_least >= 0 && ex->at_least == ex->at_most)
+        snprintf(bounds, sizeof bounds, "exactly %" PRId64, ex->at_least);
+    else if (ex->at_least >= 0 && ex->at_most >= 0)
+        snprintf(bounds, sizeof bounds, "%" PRId64 " to %" PRId64, ex->at_least, ex->at_most);
+    else if (ex->at_least >= 0)
+        snprintf(bounds, sizeof bounds, "at least %" PRId64, ex->at_least);
+    else
+        snprintf(bounds, sizeof bounds, "at most %" PRId64, ex->at_most);
+    if (ex->player)
+        snprintf(scope, sizeof scope, " for player %" PRId64, ex->player);
+    if (ex->server)
+        snprintf(scope + strlen(scope), sizeof scope - strlen(scope), " on server %d", ex->server);
+    run_result_fail(r->result, "expect", "%s:%d:%d: count of %s%s: expected %s, found %" PRId64,
+                    r->sc->file, ex->pos.line, ex->pos.column, ex->counter, scope, bounds, n);
+}
+
+/* ---- building and running ---- */
+
+static uint64_t swarm_next(void *ctx)
+{
+    return rng_next(ctx);
+}
+
+/* Draws this seed's own faults around the scenario and adds them to the plan. */
+static vs_status add_swarm_faults(run *r)
+{
+    const scenario *sc = r->sc;
+    swarm_config cfg = swarm_config_default(sc->duration_us, 0);
+    cfg.server_ids = 0;
+    for (size_t i = 0; i < sc->server_count; i++)
+        cfg.server_ids |= 1ull << (sc->servers[i].id - 1);
+    rng g;
+    world_stream(&r->w, "swarm", &g);
+    fault_plan drawn;
+    fault_plan_init(&drawn);
+    if (!swarm_draw(&cfg, swarm_next, &g, &drawn)) {
+        fault_plan_free(&drawn);
+        return VS_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < drawn.count; i++)
+        if (!fault_plan_add(&r->plan, &drawn.items[i])) {
+            fault_plan_free(&drawn);
+            return VS_ERR_NOMEM;
+        }
+    size_t len = swarm_describe(&drawn, NULL, 0);
+    r->result->swarm = true;
+    r->result->swarm_faults = malloc(len + 1);
+    if (r->result->swarm_faults)
+        swarm_describe(&drawn, r->result->swarm_faults, len + 1);
+    fault_plan_free(&drawn);
+    return r->result->swarm_faults ? VS_OK : VS_ERR_NOMEM;
+}
+
+static vs_status build(run *r, bool swarm, experience_server_config **servers_out)
+{
+    const scenario *sc = r->sc;
+    fault_plan_init(&r->plan);
+    for (size_t i = 0; i < sc->fault_count; i++) {
+        fault f = sc->faults[i].f;
+        if (f.end_us > sc->duration_us)
+            f.end_us = sc->duration_us; /* every fault heals when the script ends */
+        if (f.start_us >= f.end_us)
+            continue;
+        if (!fault_plan_add(&r->plan, &f))
+            return VS_ERR_NOMEM;
+    }
+    if (swarm) {
+        vs_status st = add_swarm_faults(r);
+        if (st != VS_OK)
+            return st;
+    }
+    experience_config cfg = {.faults = &r->plan,
+                             .store_clock_skew_us = sc->platform.store_clock_skew_us,
+                             .store = {.name = sc->store.name, .template_ = sc->store.template_}};
+    limits_init(&cfg.limits, sc->platform.profile);
+    for (size_t i = 0; i < sc->platform.override_count; i++)
+        *limits_field(&cfg.limits, sc->platform.overrides[i].param) = sc->platform.overrides[i].value;
+    experience_server_config *servers = calloc(sc->server_count ? sc->server_count : 1, sizeof *servers);
+    if (!servers)
+        return VS_ERR_NOMEM;
+    for (size_t i = 0; i < sc->server_count; i++)
+        servers[i] = (experience_server_config){sc->servers[i].id, sc->servers[i].skew_us,
+                                                sc->servers[i].drift_ppm, sc->servers[i].starts_stopped};
+    cfg.servers = servers;
+    cfg.server_count = sc->server_count;
+    *servers_out = servers;
+    r->experience_ready = true;
+    return experience_init(&r->x, &r->w, &cfg);
+}
+
+bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, run_result *out)
 {
     if (!run_result_init(out, sc->file, sc->name, seed))
         return false;
     run r = {.sc = sc, .result = out};
-    datastore_config dcfg;
-    datastore_config_default(&dcfg);
     step_ctx *ctx = calloc(sc->step_count ? sc->step_count : 1, sizeof *ctx);
-    bool ok = ctx && world_init(&r.w, seed) && datastore_init(&r.ds, &r.w, &dcfg) &&
-              (r.srv = server_new(&r.w, &r.ds, 1)) != NULL;
-    if (ok) {
-        vs_store_config cfg = {.name = sc->store.name, .template_ = sc->store.template_};
-        vs_status st = server_open_store(r.srv, &cfg);
-        if (st != VS_OK) {
-            run_result_fail(out, "setup", "%s: cannot open the store: %s", sc->file,
-                            vs_status_message(st));
-            ok = st != VS_ERR_NOMEM;
-        }
-    }
-    if (ok && r.srv->store) {
+    experience_server_config *servers = NULL;
+    edge_ctx *edges = NULL;
+    size_t edge_count = 0;
+    bool ok = ctx && world_init(&r.w, seed);
+    vs_status st = ok ? build(&r, opts && opts->swarm, &servers) : VS_ERR_NOMEM;
+    if (st != VS_OK) {
+        run_result_fail(out, "setup", "%s: cannot build the world: %s", sc->file, vs_status_message(st));
+        ok = st != VS_ERR_NOMEM;
+    } else {
         for (size_t i = 0; i < sc->step_count; i++) {
             ctx[i] = (step_ctx){.r = &r, .step = &sc->steps[i]};
             world_at(&r.w, sc->steps[i].at_us, "script", run_step, &ctx[i]);
         }
+        schedule_fault_edges(&r, &edges, &edge_count);
         world_run_until(&r.w, sc->duration_us, false);
-        leave_everyone(&r);
+        heal_and_leave(&r);
         world_run_until(&r.w, sc->duration_us + RUNNER_DRAIN_LIMIT_US, true);
         check_quiet(&r);
-        check_expectations(&r);
+        for (size_t i = 0; i < sc->expect_count; i++) {
+            if (sc->expects[i].kind == EXPECT_STORED)
+                check_stored(&r, &sc->expects[i]);
+            else
+                check_count(&r, &sc->expects[i]);
+        }
+        if (opts && opts->inspect)
+            opts->inspect(opts->inspect_arg, &r.x.hist);
     }
     world_fingerprint(&r.w, out->fingerprint);
     out->events = r.w.events_run;
     out->sim_time_us = r.w.now_us;
-    server_free(r.srv);
-    datastore_free(&r.ds);
+    if (r.experience_ready)
+        experience_free(&r.x);
     world_free(&r.w);
+    fault_plan_free(&r.plan);
+    free(servers);
+    free(edges);
     free(ctx);
     return ok;
 }

@@ -12,6 +12,18 @@ const char *scenario_step_kind_name(scenario_step_kind kind)
     case STEP_ADD: return "add";
     case STEP_INSERT: return "insert";
     case STEP_REMOVE: return "remove";
+    case STEP_TELEPORT: return "teleport";
+    case STEP_REJOIN: return "rejoin";
+    case STEP_START: return "start";
+    case STEP_CRASH: return "crash";
+    case STEP_FREEZE: return "freeze";
+    case STEP_RESUME: return "resume";
+    case STEP_SHUTDOWN: return "shutdown";
+    case STEP_PUBLISH: return "publish";
+    case STEP_SUBSCRIBE: return "subscribe";
+    case STEP_ODS_SET: return "ods_set";
+    case STEP_ODS_INCREMENT: return "ods_increment";
+    case STEP_ODS_CHECK: return "ods_check";
     }
     return "unknown";
 }
@@ -23,11 +35,19 @@ void scenario_free(scenario *s)
     for (size_t i = 0; i < s->step_count; i++) {
         vs_path_free(&s->steps[i].path);
         vs_free(s->steps[i].value);
+        free(s->steps[i].topic);
+        free(s->steps[i].text);
+        free(s->steps[i].store);
+        free(s->steps[i].key);
     }
     for (size_t i = 0; i < s->expect_count; i++) {
         vs_path_free(&s->expects[i].path);
         vs_free(s->expects[i].equals);
+        free(s->expects[i].counter);
     }
+    free(s->platform.overrides);
+    free(s->servers);
+    free(s->faults);
     free(s->steps);
     free(s->expects);
     free(s->store.name);

@@ -7,11 +7,14 @@
 #ifndef SCENARIO_H
 #define SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/path.h"
 #include "core/value.h"
+#include "faults/fault.h"
+#include "sim/limits.h"
 
 typedef struct scenario_pos {
     int line;   /* 1-based */
@@ -19,33 +22,93 @@ typedef struct scenario_pos {
 } scenario_pos;
 
 typedef enum scenario_step_kind {
-    STEP_JOIN,   /* player joins: the profile loads */
-    STEP_LEAVE,  /* player leaves: the profile is saved and released */
-    STEP_SET,    /* set value at path */
-    STEP_ADD,    /* add number value to the number at path */
-    STEP_INSERT, /* insert value into the array at path (at index, or appended when 0) */
-    STEP_REMOVE, /* remove the node at path */
+    STEP_JOIN,      /* player joins server (default 1): the profile loads */
+    STEP_LEAVE,     /* player leaves the server it is on: the profile is saved and released */
+    STEP_SET,       /* set value at path */
+    STEP_ADD,       /* add number value to the number at path */
+    STEP_INSERT,    /* insert value into the array at path (at index, or appended when 0) */
+    STEP_REMOVE,    /* remove the node at path */
+    STEP_TELEPORT,  /* player leaves its server and joins server at the same instant */
+    STEP_REJOIN,    /* player leaves and joins again at once, on server (default: the same) */
+    STEP_START,     /* server starts (again, empty, after a crash or shutdown) */
+    STEP_CRASH,     /* server crashes: nothing runs, sent requests may still commit */
+    STEP_FREEZE,    /* server pauses */
+    STEP_RESUME,    /* server carries on as if nothing happened */
+    STEP_SHUTDOWN,  /* server shuts down: close handlers get close_window, then it stops */
+    STEP_PUBLISH,   /* server publishes text on topic */
+    STEP_SUBSCRIBE, /* server subscribes to topic */
+    STEP_ODS_SET,   /* server sets key to amount in ordered store `store` */
+    STEP_ODS_INCREMENT, /* server adds amount to key in ordered store `store` */
+    STEP_ODS_CHECK, /* server reads the first page of ordered store `store` (descending unless
+                       ascending, page_size entries) and the answer must equal `value` */
 } scenario_step_kind;
 
-/* "join", "leave", "set", "add", "insert", "remove". */
+/* "join", "leave", ..., "ods_check": the YAML names. */
 const char *scenario_step_kind_name(scenario_step_kind kind);
 
 typedef struct scenario_step {
     scenario_pos pos;
     int64_t at_us;
     scenario_step_kind kind;
-    int64_t player;  /* user id */
+    int64_t player;  /* user id: join, leave, set, add, insert, remove, teleport, rejoin */
+    int server;      /* join (default 1), teleport (required: `to`), rejoin (0 = same), and
+                        every server step (start .. ods_check; required) */
     vs_path path;    /* set, add, insert, remove */
-    vs_value *value; /* set, insert: the item; add: a number; NULL otherwise */
+    vs_value *value; /* set, insert: the item; add: a number; ods_check: the expected page as an
+                        array of [key, value] pairs; NULL otherwise */
     size_t index;    /* insert: 1-based position, 0 = append */
+    char *topic;     /* publish, subscribe */
+    char *text;      /* publish: the message */
+    char *store;     /* ods_*: the ordered store's name */
+    char *key;       /* ods_set, ods_increment */
+    int64_t amount;  /* ods_set: the value; ods_increment: the delta */
+    bool ascending;  /* ods_check */
+    size_t page_size; /* ods_check: 1..100 */
 } scenario_step;
+
+typedef enum scenario_expect_kind {
+    EXPECT_STORED, /* the stored profile of player at path equals a value, or is absent */
+    EXPECT_COUNT,  /* a history counter, for a player and/or server, is within bounds */
+} scenario_expect_kind;
 
 typedef struct scenario_expect {
     scenario_pos pos;
-    int64_t player;   /* the stored profile of this user id ... */
-    vs_path path;     /* ... at this path ... */
-    vs_value *equals; /* ... equals this value; NULL means "nothing stored there" */
+    scenario_expect_kind kind;
+    int64_t player;   /* stored: the user id; count: only this player's records (0 = all) */
+    vs_path path;     /* stored: at this path ... */
+    vs_value *equals; /* stored: ... equals this value; NULL means "nothing stored there" */
+    char *counter;    /* count: a counter name (sim/history.h), e.g. "event.load_failed" */
+    int server;       /* count: only this server's records (0 = all) */
+    int64_t at_least; /* count: lower bound, -1 for none */
+    int64_t at_most;  /* count: upper bound, -1 for none */
 } scenario_expect;
+
+typedef struct scenario_override {
+    scenario_pos pos;
+    const limit_param *param; /* the row of sim/limits.h it sets */
+    int64_t value;
+} scenario_override;
+
+/* The simulated platform: limits profile, overrides of single figures, the store's clock. */
+typedef struct scenario_platform {
+    limits_profile profile; /* default LIMITS_CURRENT */
+    scenario_override *overrides;
+    size_t override_count;
+    int64_t store_clock_skew_us; /* the store's clock (key info times) against true time */
+} scenario_platform;
+
+typedef struct scenario_server {
+    scenario_pos pos;
+    int id;            /* 1..64, unique */
+    int64_t skew_us;   /* its clock reads true time + skew ... */
+    int64_t drift_ppm; /* ... and runs this many ppm fast (slow when negative) */
+    bool starts_stopped; /* true: it starts only at a `start` step */
+} scenario_server;
+
+typedef struct scenario_fault {
+    scenario_pos pos;
+    fault f;
+} scenario_fault;
 
 typedef struct scenario_store {
     char *name;          /* DataStore name */
@@ -58,6 +121,11 @@ typedef struct scenario {
     uint64_t seed;       /* used when the command line gives none */
     int64_t duration_us; /* the script runs in [0, duration) */
     scenario_store store;
+    scenario_platform platform;
+    scenario_server *servers; /* sorted by id; when the file has none, one server with id 1 */
+    size_t server_count;
+    scenario_fault *faults;   /* in file order */
+    size_t fault_count;
     scenario_step *steps; /* sorted by at_us; equal times keep file order */
     size_t step_count;
     scenario_expect *expects;

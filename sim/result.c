@@ -25,6 +25,7 @@ void run_result_free(run_result *r)
         free(r->failures[i].message);
     }
     free(r->failures);
+    free(r->swarm_faults);
     free(r->scenario);
     free(r->name);
     *r = (run_result){0};

@@ -23,6 +23,8 @@ typedef struct run_result {
     int64_t sim_time_us;
     run_failure *failures;
     size_t failure_count, failure_cap;
+    bool swarm;        /* the run added faults drawn from its seed (vstore run --swarm) */
+    char *swarm_faults; /* those faults as a YAML `faults:` block, NULL when none were drawn */
 } run_result;
 
 /* Returns false when memory runs out. */

@@ -1,112 +1,280 @@
-/* server.c: the platform of core/platform.h, implemented over the world. */
+/* server.c: a server's lifecycle and the platform it gives its engine store.
+ *
+ * Everything that reaches the engine (answers, messages, timers) goes through the current
+ * incarnation's endpoint, so a frozen server hears nothing until it resumes and a stopped one
+ * never hears anything again. The server is stopped in an event of its own, never from inside
+ * an engine callback, so the engine store is never freed under its own feet. */
 #include "sim/server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+const char *server_state_name(server_state s)
+{
+    switch (s) {
+    case SERVER_STOPPED: return "stopped";
+    case SERVER_RUNNING: return "running";
+    case SERVER_FROZEN: return "frozen";
+    case SERVER_CLOSING: return "closing";
+    }
+    return "unknown";
+}
+
+/* ---- clock ---- */
+
+vs_time_us server_clock(const server *srv)
+{
+    const world *w = srv->env.w;
+    int64_t now = w->now_us;
+    int64_t t = now + srv->skew_us + srv->drift_ppm * now / 1000000;
+    const fault_plan *plan = srv->env.faults;
+    for (size_t i = 0; plan && i < plan->count; i++) {
+        const fault *f = &plan->items[i];
+        if (f->server_mask && (srv->id < 1 || srv->id > 64 || !(f->server_mask >> (srv->id - 1) & 1)))
+            continue;
+        if (f->start_us > now)
+            continue;
+        int64_t end = f->end_us < now ? f->end_us : now;
+        switch (f->kind) {
+        case FAULT_CLOCK_SKEW:
+            if (now < f->end_us)
+                t += f->amount;
+            break;
+        case FAULT_CLOCK_DRIFT: /* gained while active, kept afterwards */
+            t += f->amount * (end - f->start_us) / 1000000;
+            break;
+        case FAULT_CLOCK_JUMP: /* a jump is permanent */
+            t += f->amount;
+            break;
+        default:
+            break;
+        }
+    }
+    return t;
+}
+
+/* ---- timers ---- */
 
 typedef struct timer {
     server *srv;
+    endpoint *ep;
     vs_timer_fn fn;
     void *arg;
 } timer;
 
-static vs_time_us server_now(void *ctx)
+static void timer_run(void *arg)
 {
-    server *srv = ctx;
-    return srv->w->now_us;
-}
-
-static uint64_t server_random(void *ctx)
-{
-    server *srv = ctx;
-    return rng_next(&srv->rng);
+    timer *t = arg;
+    vs_timer_fn fn = t->fn;
+    void *fn_arg = t->arg;
+    free(t);
+    fn(fn_arg);
 }
 
 static void timer_fire(void *arg)
 {
     timer *t = arg;
-    if (t->srv->client.alive)
-        t->fn(t->arg);
-    free(t);
+    endpoint_deliver(t->ep, "timer", timer_run, free, t);
 }
 
-static vs_timer_id server_timer_start(void *ctx, vs_time_us delay_us, vs_timer_fn fn, void *arg)
+static vs_time_us p_now(void *ctx)
+{
+    return server_clock(ctx);
+}
+
+static uint64_t p_random(void *ctx)
+{
+    server *srv = ctx;
+    return rng_next(&srv->rng);
+}
+
+static vs_timer_id p_timer_start(void *ctx, vs_time_us delay_us, vs_timer_fn fn, void *arg)
 {
     server *srv = ctx;
     timer *t = malloc(sizeof *t);
-    WORLD_ASSERT(srv->w, t != NULL);
-    *t = (timer){.srv = srv, .fn = fn, .arg = arg};
-    return world_after(srv->w, delay_us, "timer", timer_fire, t);
+    WORLD_ASSERT(srv->env.w, t != NULL);
+    *t = (timer){.srv = srv, .ep = srv->ep, .fn = fn, .arg = arg};
+    return world_at_owned(srv->env.w, srv->env.w->now_us + (delay_us > 0 ? delay_us : 0), "timer",
+                          timer_fire, free, t);
 }
 
-static void server_timer_cancel(void *ctx, vs_timer_id id)
+static void p_timer_cancel(void *ctx, vs_timer_id id)
 {
     server *srv = ctx;
     void *arg = NULL;
-    if (world_cancel(srv->w, id, &arg))
+    /* A timer that already fired while the server was frozen is held by the endpoint; the
+     * engine cannot run (and so cannot cancel) while frozen, so that case does not arise. */
+    if (world_cancel(srv->env.w, id, &arg))
         free(arg);
 }
 
-static void server_ds_get(void *ctx, const char *store, const char *key, vs_ds_done_fn done,
-                          void *arg)
+/* ---- DataStore, OrderedDataStore, MessagingService ---- */
+
+static void p_ds_get(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg)
 {
     server *srv = ctx;
-    datastore_get(srv->ds, &srv->client, store, key, done, arg);
+    datastore_get(srv->env.ds, srv->ep, store, key, true, done, arg);
 }
 
-static void server_ds_set(void *ctx, const char *store, const char *key, vs_value *value,
-                          vs_ds_done_fn done, void *arg)
+static void p_ds_get_uncached(void *ctx, const char *store, const char *key, vs_ds_done_fn done,
+                              void *arg)
 {
     server *srv = ctx;
-    datastore_set(srv->ds, &srv->client, store, key, value, done, arg);
+    datastore_get(srv->env.ds, srv->ep, store, key, false, done, arg);
 }
 
-static void server_ds_update(void *ctx, const char *store, const char *key,
-                             vs_ds_transform_fn transform, void *transform_arg, vs_ds_done_fn done,
+static void p_ds_set(void *ctx, const char *store, const char *key, vs_value *value,
+                     vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    datastore_set(srv->env.ds, srv->ep, store, key, value, done, arg);
+}
+
+static void p_ds_update(void *ctx, const char *store, const char *key, vs_ds_transform_fn transform,
+                        void *transform_arg, vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    datastore_update(srv->env.ds, srv->ep, store, key, transform, transform_arg, done, arg);
+}
+
+static void p_ds_increment(void *ctx, const char *store, const char *key, int64_t delta,
+                           vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    datastore_increment(srv->env.ds, srv->ep, store, key, delta, done, arg);
+}
+
+static void p_ds_remove(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    datastore_remove(srv->env.ds, srv->ep, store, key, done, arg);
+}
+
+static void p_ds_list_versions(void *ctx, const char *store, const char *key, bool descending,
+                               vs_time_us min_us, vs_time_us max_us, size_t limit,
+                               vs_ds_versions_fn done, void *arg)
+{
+    server *srv = ctx;
+    datastore_list_versions(srv->env.ds, srv->ep, store, key, descending, min_us, max_us, limit,
+                            done, arg);
+}
+
+static void p_ds_get_version(void *ctx, const char *store, const char *key, int64_t version,
+                             vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    datastore_get_version(srv->env.ds, srv->ep, store, key, version, done, arg);
+}
+
+static void p_ds_get_version_at_time(void *ctx, const char *store, const char *key, vs_time_us at_us,
+                                     vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    datastore_get_version_at_time(srv->env.ds, srv->ep, store, key, at_us, done, arg);
+}
+
+static void p_ods_get(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    ordered_get(srv->env.ods, srv->ep, store, key, done, arg);
+}
+
+static void p_ods_set(void *ctx, const char *store, const char *key, int64_t value,
+                      vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    ordered_set(srv->env.ods, srv->ep, store, key, value, done, arg);
+}
+
+static void p_ods_increment(void *ctx, const char *store, const char *key, int64_t delta,
+                            vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    ordered_increment(srv->env.ods, srv->ep, store, key, delta, done, arg);
+}
+
+static void p_ods_remove(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg)
+{
+    server *srv = ctx;
+    ordered_remove(srv->env.ods, srv->ep, store, key, done, arg);
+}
+
+static void p_ods_get_sorted(void *ctx, const char *store, bool ascending, size_t page_size,
+                             int64_t min, int64_t max, const char *cursor, vs_ods_page_fn done,
                              void *arg)
 {
     server *srv = ctx;
-    datastore_update(srv->ds, &srv->client, store, key, transform, transform_arg, done, arg);
+    ordered_get_sorted(srv->env.ods, srv->ep, store, ascending, page_size, min, max, cursor, done, arg);
 }
 
-static void server_emit(void *ctx, const vs_event *event)
+static void p_msg_publish(void *ctx, const char *topic, const char *data, size_t len,
+                          vs_status_fn done, void *arg)
 {
     server *srv = ctx;
-    if (srv->on_event)
-        srv->on_event(srv->on_event_arg, srv, event);
+    messaging_publish(srv->env.msg, srv->ep, topic, data, len, done, arg);
+}
+
+static vs_sub_id p_msg_subscribe(void *ctx, const char *topic, vs_msg_fn on_message, void *arg,
+                                 int *code)
+{
+    server *srv = ctx;
+    return messaging_subscribe(srv->env.msg, srv->ep, topic, on_message, arg, code);
+}
+
+static void p_msg_unsubscribe(void *ctx, vs_sub_id id)
+{
+    server *srv = ctx;
+    messaging_unsubscribe(srv->env.msg, id);
+}
+
+static void p_emit(void *ctx, const vs_event *event)
+{
+    server *srv = ctx;
+    history_note(srv->env.hist, srv->id, history_event_what(event->kind), event->user_id, NULL,
+                 event->code, 0, 0, event->message);
 }
 
 static const vs_platform_ops server_ops = {
-    .now = server_now,
-    .random = server_random,
-    .timer_start = server_timer_start,
-    .timer_cancel = server_timer_cancel,
-    .ds_get = server_ds_get,
-    .ds_set = server_ds_set,
-    .ds_update = server_ds_update,
-    .emit = server_emit,
+    .now = p_now,
+    .random = p_random,
+    .timer_start = p_timer_start,
+    .timer_cancel = p_timer_cancel,
+    .ds_get = p_ds_get,
+    .ds_get_uncached = p_ds_get_uncached,
+    .ds_set = p_ds_set,
+    .ds_update = p_ds_update,
+    .ds_increment = p_ds_increment,
+    .ds_remove = p_ds_remove,
+    .ds_list_versions = p_ds_list_versions,
+    .ds_get_version = p_ds_get_version,
+    .ds_get_version_at_time = p_ds_get_version_at_time,
+    .ods_get = p_ods_get,
+    .ods_set = p_ods_set,
+    .ods_increment = p_ods_increment,
+    .ods_remove = p_ods_remove,
+    .ods_get_sorted = p_ods_get_sorted,
+    .msg_publish = p_msg_publish,
+    .msg_subscribe = p_msg_subscribe,
+    .msg_unsubscribe = p_msg_unsubscribe,
+    .emit = p_emit,
 };
 
-server *server_new(world *w, datastore *ds, int id)
+/* ---- lifecycle ---- */
+
+server *server_new(const server_env *env, int id, int64_t skew_us, int64_t drift_ppm)
 {
     server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return NULL;
-    srv->w = w;
-    srv->ds = ds;
+    srv->env = *env;
     srv->id = id;
+    srv->skew_us = skew_us;
+    srv->drift_ppm = drift_ppm;
     snprintf(srv->name, sizeof srv->name, "server.%d", id);
-    world_stream(w, srv->name, &srv->rng);
-    srv->client = (ds_client){.id = id, .alive = true};
+    world_stream(env->w, srv->name, &srv->rng);
     srv->platform = (vs_platform){.ops = &server_ops, .ctx = srv};
     return srv;
-}
-
-vs_status server_open_store(server *srv, const vs_store_config *config)
-{
-    if (srv->store)
-        return VS_ERR_BUSY;
-    return vs_store_new(config, &srv->platform, &srv->store);
 }
 
 void server_free(server *srv)
@@ -114,5 +282,156 @@ void server_free(server *srv)
     if (!srv)
         return;
     vs_store_free(srv->store);
+    if (srv->ep) {
+        endpoint_free(srv->ep);
+        free(srv->ep);
+    }
+    for (size_t i = 0; i < srv->old_count; i++) {
+        endpoint_free(srv->old_eps[i]);
+        free(srv->old_eps[i]);
+    }
+    free(srv->old_eps);
     free(srv);
+}
+
+vs_status server_start(server *srv)
+{
+    if (srv->state != SERVER_STOPPED)
+        return VS_ERR_BUSY;
+    if (srv->ep) {
+        endpoint **p = realloc(srv->old_eps, (srv->old_count + 1) * sizeof *p);
+        if (!p)
+            return VS_ERR_NOMEM;
+        srv->old_eps = p;
+        srv->old_eps[srv->old_count++] = srv->ep;
+        srv->ep = NULL;
+    }
+    srv->ep = malloc(sizeof *srv->ep);
+    if (!srv->ep)
+        return VS_ERR_NOMEM;
+    endpoint_init(srv->ep, srv->env.w, srv->id);
+    srv->incarnation++;
+    vs_status st = vs_store_new(srv->env.store_config, &srv->platform, &srv->store);
+    if (st != VS_OK)
+        return st;
+    datastore_server_start(srv->env.ds, srv->ep);
+    srv->state = SERVER_RUNNING;
+    history_note(srv->env.hist, srv->id, "server.start", 0, NULL, 0, srv->incarnation, 0, NULL);
+    return VS_OK;
+}
+
+/* Stops the current incarnation: nothing of it runs again. */
+static void stop(server *srv, const char *what)
+{
+    void *old = NULL;
+    if (srv->close_deadline && world_cancel(srv->env.w, srv->close_deadline, &old))
+        free(old);
+    srv->close_deadline = 0;
+    endpoint_stop(srv->ep);
+    datastore_server_stop(srv->env.ds, srv->ep);
+    messaging_unsubscribe_all(srv->env.msg, srv->ep);
+    vs_store_free(srv->store);
+    srv->store = NULL;
+    srv->state = SERVER_STOPPED;
+    srv->ep->players = 0;
+    history_note(srv->env.hist, srv->id, what, 0, NULL, 0, srv->incarnation, 0, NULL);
+    if (srv->on_stopped)
+        srv->on_stopped(srv->on_stopped_arg, srv);
+}
+
+vs_status server_crash(server *srv)
+{
+    if (srv->state == SERVER_STOPPED)
+        return VS_ERR_BUSY;
+    stop(srv, "server.crash");
+    return VS_OK;
+}
+
+vs_status server_freeze(server *srv)
+{
+    if (srv->state != SERVER_RUNNING && srv->state != SERVER_CLOSING)
+        return VS_ERR_BUSY;
+    endpoint_freeze(srv->ep);
+    srv->state = SERVER_FROZEN;
+    history_note(srv->env.hist, srv->id, "server.freeze", 0, NULL, 0, 0, 0, NULL);
+    return VS_OK;
+}
+
+vs_status server_resume(server *srv)
+{
+    if (srv->state != SERVER_FROZEN)
+        return VS_ERR_BUSY;
+    srv->state = srv->close_deadline ? SERVER_CLOSING : SERVER_RUNNING;
+    history_note(srv->env.hist, srv->id, "server.resume", 0, NULL, 0, 0, 0, NULL);
+    endpoint_resume(srv->ep);
+    return VS_OK;
+}
+
+typedef struct close_ctx {
+    server *srv;
+    unsigned incarnation;
+} close_ctx;
+
+static void deadline_reached(void *arg)
+{
+    close_ctx *c = arg;
+    server *srv = c->srv;
+    if (c->incarnation == srv->incarnation && srv->state != SERVER_STOPPED) {
+        srv->close_deadline = 0;
+        /* The platform stops the server after the close window, frozen or not. */
+        if (srv->state == SERVER_FROZEN)
+            srv->state = SERVER_CLOSING;
+        stop(srv, "server.stop");
+    }
+    free(c);
+}
+
+#define CLOSE_POLL_US 100000 /* how often a closing server looks whether it is done */
+
+/* A closing server stops as soon as every profile is released. Leaves may have been started
+ * before the shutdown, by others, so it looks every CLOSE_POLL_US rather than relying on
+ * callbacks of its own. */
+static void close_poll(void *arg)
+{
+    close_ctx *c = arg;
+    server *srv = c->srv;
+    if (c->incarnation != srv->incarnation || srv->state == SERVER_STOPPED) {
+        free(c);
+        return;
+    }
+    if (srv->state == SERVER_CLOSING && vs_store_session_count(srv->store) == 0) {
+        free(c);
+        stop(srv, "server.stop");
+        return;
+    }
+    world_at_owned(srv->env.w, srv->env.w->now_us + CLOSE_POLL_US, "server.close_poll", close_poll,
+                   free, c);
+}
+
+vs_status server_shutdown(server *srv)
+{
+    if (srv->state != SERVER_RUNNING)
+        return VS_ERR_BUSY;
+    srv->state = SERVER_CLOSING;
+    history_note(srv->env.hist, srv->id, "server.shutdown", 0, NULL, 0, 0, 0, NULL);
+    close_ctx *c = malloc(sizeof *c);
+    WORLD_ASSERT(srv->env.w, c != NULL);
+    *c = (close_ctx){srv, srv->incarnation};
+    srv->close_deadline = world_at_owned(srv->env.w, srv->env.w->now_us + srv->env.lim->close_window_us,
+                                         "server.close_deadline", deadline_reached, free, c);
+    /* Every player is removed, as the platform does on shutdown; the engine saves and releases
+     * each profile (in parallel: each leave starts its own request). */
+    size_t n = vs_store_session_count(srv->store);
+    int64_t *users = malloc((n ? n : 1) * sizeof *users);
+    WORLD_ASSERT(srv->env.w, users != NULL);
+    for (size_t i = 0; i < n; i++)
+        users[i] = vs_store_user_at(srv->store, i);
+    for (size_t i = 0; i < n; i++)
+        vs_store_leave(srv->store, users[i], NULL, NULL); /* BUSY when already leaving: fine */
+    free(users);
+    close_ctx *poll = malloc(sizeof *poll);
+    WORLD_ASSERT(srv->env.w, poll != NULL);
+    *poll = (close_ctx){srv, srv->incarnation};
+    world_at_owned(srv->env.w, srv->env.w->now_us, "server.close_poll", close_poll, free, poll);
+    return VS_OK;
 }

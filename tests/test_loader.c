@@ -3,8 +3,11 @@
  * Every error test asserts the exact 1-based line and column and a distinctive part of the
  * message; the positive tests check every parsed field. Fixtures live in tests/data/loader/
  * (paths relative to the top of the tree, where make runs the tests); byte-level cases
- * (invalid UTF-8, NUL) are inline. The fuzz test mutates the valid fixture with a fixed
- * splitmix64 stream, so it is the same run every time. */
+ * (invalid UTF-8, NUL) are inline. The platform sections (platform, servers, faults) are read
+ * against tables owned elsewhere (sim/limits.h, faults/fault_fields.h), so some tests walk
+ * those tables: every parameter and every fault kind is loaded, and refused in the wrong form.
+ * The fuzz test mutates the valid fixtures with a fixed splitmix64 stream, so it is the same
+ * run every time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,7 +27,10 @@
 
 #include "core/path.h"
 #include "core/value.h"
+#include "faults/fault.h"
+#include "faults/fault_fields.h"
 #include "scenarios/loader.h"
+#include "sim/limits.h"
 
 /* ---- helpers ---- */
 
@@ -211,7 +217,11 @@ static void test_full_scenario(void **state)
     assert_string_equal(s->steps[3].path.keys[0], "Wallet");
     assert_string_equal(s->steps[3].path.keys[1], "Coins");
 
+    for (size_t i = 0; i < s->step_count; i++) /* join's server defaults to 1 */
+        assert_int_equal(s->steps[i].server, s->steps[i].kind == STEP_JOIN ? 1 : 0);
     assert_int_equal(s->expect_count, 3);
+    for (size_t i = 0; i < s->expect_count; i++)
+        assert_int_equal(s->expects[i].kind, EXPECT_STORED);
     assert_int_equal(s->expects[0].pos.line, 36);
     assert_int_equal(s->expects[0].pos.column, 5);
     assert_true(s->expects[0].player == 1);
@@ -236,6 +246,20 @@ static void test_defaults_and_empty_script(void **state)
     assert_null(s->steps);
     assert_int_equal(s->expect_count, 0);
     assert_string_equal(s->file, "inline.yaml");
+    /* no platform, servers or faults: the current limits, one server with id 1, no fault */
+    assert_int_equal(s->platform.profile, LIMITS_CURRENT);
+    assert_int_equal(s->platform.override_count, 0);
+    assert_null(s->platform.overrides);
+    assert_true(s->platform.store_clock_skew_us == 0);
+    assert_int_equal(s->server_count, 1);
+    assert_int_equal(s->servers[0].id, 1);
+    assert_true(s->servers[0].skew_us == 0);
+    assert_true(s->servers[0].drift_ppm == 0);
+    assert_false(s->servers[0].starts_stopped);
+    assert_int_equal(s->servers[0].pos.line, 1);
+    assert_int_equal(s->servers[0].pos.column, 1);
+    assert_int_equal(s->fault_count, 0);
+    assert_null(s->faults);
     scenario_free(s);
 
     s = load_ok_text("name: 'quoted name'\nseed: 0xFFFFFFFFFFFFFFFF\nduration: \"1.5h\"\n"
@@ -252,6 +276,360 @@ static void test_defaults_and_empty_script(void **state)
     assert_true(s->seed == 0);
     assert_true(s->duration_us == 1);
     scenario_free(s);
+}
+
+static void assert_fault_equal(const fault *got, const fault *want)
+{
+    assert_int_equal(got->kind, want->kind);
+    assert_true(got->start_us == want->start_us);
+    assert_true(got->end_us == want->end_us);
+    assert_true(got->server_mask == want->server_mask);
+    assert_int_equal(got->op, want->op);
+    assert_int_equal(got->code, want->code);
+    assert_true(got->ppm == want->ppm);
+    assert_true(got->amount == want->amount);
+}
+
+static void assert_override(const scenario_override *o, const char *name, int64_t value,
+                            int line, int column)
+{
+    assert_non_null(o->param);
+    assert_string_equal(o->param->name, name);
+    assert_ptr_equal(o->param, limits_find(name));
+    assert_true(o->value == value);
+    assert_int_equal(o->pos.line, line);
+    assert_int_equal(o->pos.column, column);
+}
+
+static void test_platform_scenario(void **state)
+{
+    (void)state;
+    scenario *s = load_ok_file("good/platform.yaml");
+
+    /* platform: `limits` comes last in the file but is the profile; overrides in file order */
+    assert_int_equal(s->platform.profile, LIMITS_CLASSIC);
+    assert_true(s->platform.store_clock_skew_us == -3000000);
+    assert_int_equal(s->platform.override_count, 4);
+    assert_override(&s->platform.overrides[0], "write_cooldown", 10000000, 6, 3);
+    assert_int_equal(s->platform.overrides[0].param->unit, LIMIT_DURATION);
+    assert_override(&s->platform.overrides[1], "budget_get_per_player", 20, 7, 3);
+    assert_int_equal(s->platform.overrides[1].param->unit, LIMIT_COUNT);
+    assert_override(&s->platform.overrides[2], "ds_tail_ppm", 250000, 8, 3);
+    assert_int_equal(s->platform.overrides[2].param->unit, LIMIT_PPM);
+    assert_override(&s->platform.overrides[3], "msg_max_bytes", 2048, 10, 3);
+    assert_int_equal(s->platform.overrides[3].param->unit, LIMIT_BYTES);
+
+    /* servers, sorted by id */
+    assert_int_equal(s->server_count, 3);
+    static const struct {
+        int id;
+        int64_t skew_us, drift_ppm;
+        bool stopped;
+        int line, column;
+    } srv[] = {
+        {1, 0, 0, false, 15, 5},
+        {2, -90000000, -200, false, 16, 5},
+        {3, 0, 0, true, 13, 5},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(s->servers[i].id, srv[i].id);
+        assert_true(s->servers[i].skew_us == srv[i].skew_us);
+        assert_true(s->servers[i].drift_ppm == srv[i].drift_ppm);
+        assert_int_equal(s->servers[i].starts_stopped, srv[i].stopped);
+        assert_int_equal(s->servers[i].pos.line, srv[i].line);
+        assert_int_equal(s->servers[i].pos.column, srv[i].column);
+    }
+
+    /* faults, in file order; what a fault does not set is its kind's default */
+    assert_int_equal(s->fault_count, 5);
+    fault want = fault_default(FAULT_STORE_OUTAGE);
+    want.start_us = 10000000;
+    want.end_us = 40000000;
+    want.server_mask = 0x3; /* servers 1 and 2 */
+    want.code = 503;
+    assert_fault_equal(&s->faults[0].f, &want);
+    assert_int_equal(s->faults[0].pos.line, 18);
+    assert_int_equal(s->faults[0].pos.column, 5);
+    want = fault_default(FAULT_ERROR_RATE);
+    want.op = FAULT_OP_UPDATE;
+    want.ppm = 250000;
+    assert_fault_equal(&s->faults[1].f, &want);
+    assert_true(s->faults[1].f.end_us == FAULT_FOREVER);
+    assert_true(s->faults[1].f.server_mask == 0);
+    want = fault_default(FAULT_CLOCK_SKEW);
+    want.amount = -2500000;
+    want.server_mask = 0x4;
+    assert_fault_equal(&s->faults[2].f, &want);
+    assert_int_equal(s->faults[2].pos.line, 26);
+    assert_int_equal(s->faults[2].pos.column, 5);
+    want = fault_default(FAULT_CLOCK_DRIFT);
+    want.amount = -150;
+    want.start_us = 60000000;
+    want.end_us = 7200000000LL;
+    assert_fault_equal(&s->faults[3].f, &want);
+    want = fault_default(FAULT_LATENCY_SPIKE);
+    assert_fault_equal(&s->faults[4].f, &want);
+    assert_true(s->faults[4].f.start_us == 0);
+
+    /* steps, sorted by time (equal times in file order) */
+    static const struct {
+        int64_t at_us;
+        scenario_step_kind kind;
+        int64_t player;
+        int server;
+        int line;
+    } st[] = {
+        {1000000, STEP_JOIN, 1, 2, 31},
+        {1000000, STEP_JOIN, 2, 1, 32},
+        {2000000, STEP_TELEPORT, 1, 3, 33},
+        {3000000, STEP_REJOIN, 1, 0, 34},
+        {3500000, STEP_REJOIN, 2, 2, 35},
+        {4000000, STEP_CRASH, 0, 2, 36},
+        {4000000, STEP_START, 0, 3, 37},
+        {4500000, STEP_FREEZE, 0, 1, 38},
+        {4750000, STEP_RESUME, 0, 1, 39},
+        {5000000, STEP_PUBLISH, 0, 1, 40},
+        {5000000, STEP_SUBSCRIBE, 0, 2, 41},
+        {6000000, STEP_ODS_SET, 0, 1, 42},
+        {6000000, STEP_ODS_INCREMENT, 0, 1, 43},
+        {8000000, STEP_SHUTDOWN, 0, 3, 44},
+        {9000000, STEP_ODS_CHECK, 0, 1, 30},
+        {9000000, STEP_ODS_CHECK, 0, 2, 45},
+    };
+    assert_int_equal(s->step_count, sizeof st / sizeof st[0]);
+    for (size_t i = 0; i < s->step_count; i++) {
+        const scenario_step *x = &s->steps[i];
+        assert_true(x->at_us == st[i].at_us);
+        assert_int_equal(x->kind, st[i].kind);
+        assert_true(x->player == st[i].player);
+        assert_int_equal(x->server, st[i].server);
+        assert_int_equal(x->pos.line, st[i].line);
+        assert_int_equal(x->pos.column, 5);
+        assert_int_equal(x->path.count, 0);
+        bool text = x->kind == STEP_PUBLISH || x->kind == STEP_SUBSCRIBE;
+        bool ods = x->kind == STEP_ODS_SET || x->kind == STEP_ODS_INCREMENT ||
+                   x->kind == STEP_ODS_CHECK;
+        if (!text)
+            assert_null(x->topic);
+        if (x->kind != STEP_PUBLISH)
+            assert_null(x->text);
+        if (!ods)
+            assert_null(x->store);
+        if (x->kind != STEP_ODS_SET && x->kind != STEP_ODS_INCREMENT) {
+            assert_null(x->key);
+            assert_true(x->amount == 0);
+        }
+        if (x->kind != STEP_ODS_CHECK) {
+            assert_null(x->value);
+            assert_int_equal(x->page_size, 0);
+            assert_false(x->ascending);
+        }
+    }
+    assert_string_equal(s->steps[9].topic, "rewards");
+    assert_string_equal(s->steps[9].text, "hello");
+    assert_string_equal(s->steps[10].topic, "rewards");
+    assert_string_equal(s->steps[11].store, "Wins");
+    assert_string_equal(s->steps[11].key, "Player_1");
+    assert_true(s->steps[11].amount == 10);
+    assert_string_equal(s->steps[12].store, "Wins");
+    assert_string_equal(s->steps[12].key, "Player_1");
+    assert_true(s->steps[12].amount == -2);
+
+    const scenario_step *check = &s->steps[14];
+    assert_string_equal(check->store, "Wins");
+    assert_true(check->ascending);
+    assert_int_equal(check->page_size, 100);
+    assert_int_equal(vs_type_of(check->value), VS_ARRAY);
+    assert_int_equal(vs_array_len(check->value), 2);
+    const vs_value *e0 = vs_array_at(check->value, 0), *e1 = vs_array_at(check->value, 1);
+    assert_int_equal(vs_array_len(e0), 2);
+    assert_string_value(vs_array_at(e0, 0), "Player_2");
+    assert_number_value(vs_array_at(e0, 1), -9007199254740992.0);
+    assert_string_value(vs_array_at(e1, 0), "Player_1");
+    assert_number_value(vs_array_at(e1, 1), 8);
+    check = &s->steps[15];
+    assert_string_equal(check->store, "Wins");
+    assert_false(check->ascending);
+    assert_int_equal(check->page_size, 10); /* the default */
+    assert_int_equal(vs_type_of(check->value), VS_ARRAY);
+    assert_int_equal(vs_array_len(check->value), 0);
+
+    /* expectations */
+    static const struct {
+        scenario_expect_kind kind;
+        const char *counter;
+        int64_t player;
+        int server;
+        int64_t at_least, at_most;
+        int line;
+    } ex[] = {
+        {EXPECT_STORED, NULL, 1, 0, -1, -1, 51},
+        {EXPECT_COUNT, "event.load_failed", 1, 0, 1, -1, 52},
+        {EXPECT_COUNT, "ds.update.unknown", 0, 2, -1, 0, 53},
+        {EXPECT_COUNT, "msg.delivered", 0, 0, 3, 3, 54},
+        {EXPECT_COUNT, "ds.any.fail", 0, 0, 2, 5, 55},
+    };
+    assert_int_equal(s->expect_count, sizeof ex / sizeof ex[0]);
+    for (size_t i = 0; i < s->expect_count; i++) {
+        const scenario_expect *e = &s->expects[i];
+        assert_int_equal(e->kind, ex[i].kind);
+        if (ex[i].counter)
+            assert_string_equal(e->counter, ex[i].counter);
+        else
+            assert_null(e->counter);
+        assert_true(e->player == ex[i].player);
+        assert_int_equal(e->server, ex[i].server);
+        assert_true(e->at_least == ex[i].at_least);
+        assert_true(e->at_most == ex[i].at_most);
+        assert_int_equal(e->pos.line, ex[i].line);
+        assert_int_equal(e->pos.column, 5);
+        if (e->kind == EXPECT_COUNT) {
+            assert_null(e->equals);
+            assert_int_equal(e->path.count, 0);
+        }
+    }
+    assert_path(&s->expects[0].path, "Coins");
+    assert_number_value(s->expects[0].equals, 0);
+    scenario_free(s);
+}
+
+/* Every row of limit_params is a key of `platform`, read in its unit. */
+static void test_every_platform_param(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < limit_param_count; i++) {
+        const limit_param *p = &limit_params[i];
+        const char *written = p->unit == LIMIT_DURATION ? "1500ms"
+                              : p->unit == LIMIT_PPM    ? "1000000"
+                                                        : "0x7";
+        int64_t want = p->unit == LIMIT_DURATION ? 1500000 : p->unit == LIMIT_PPM ? 1000000 : 7;
+        char text[512];
+        snprintf(text, sizeof text, HEAD "script: []\nplatform:\n  limits: 2023\n  %s: %s\n",
+                 p->name, written);
+        scenario *s = load_ok_text(text);
+        assert_int_equal(s->platform.profile, LIMITS_2023);
+        assert_int_equal(s->platform.override_count, 1);
+        assert_override(&s->platform.overrides[0], p->name, want, 7, 3);
+        scenario_free(s);
+
+        /* the wrong unit: the message names the unit and the default under the profile */
+        const char *wrong = p->unit == LIMIT_DURATION ? "5" : "5s";
+        char def[64], part[256];
+        if (p->unit == LIMIT_DURATION) {
+            int64_t us = p->defaults[LIMITS_2023];
+            if (us == 0)
+                snprintf(def, sizeof def, "0s");
+            else if (us % 3600000000LL == 0)
+                snprintf(def, sizeof def, "%lldh", (long long)(us / 3600000000LL));
+            else if (us % 60000000 == 0)
+                snprintf(def, sizeof def, "%lldm", (long long)(us / 60000000));
+            else if (us % 1000000 == 0)
+                snprintf(def, sizeof def, "%llds", (long long)(us / 1000000));
+            else if (us % 1000 == 0)
+                snprintf(def, sizeof def, "%lldms", (long long)(us / 1000));
+            else
+                snprintf(def, sizeof def, "%lldus", (long long)us);
+        } else {
+            snprintf(def, sizeof def, "%lld", (long long)p->defaults[LIMITS_2023]);
+        }
+        snprintf(part, sizeof part, "'%s' takes %s, default %s under the 2023 limits", p->name,
+                 p->unit == LIMIT_DURATION ? "a duration (like 5s or 250ms)"
+                 : p->unit == LIMIT_PPM    ? "parts per million (an integer from 0 to 1000000)"
+                 : p->unit == LIMIT_BYTES  ? "a number of bytes (an integer >= 0)"
+                                           : "a count (an integer >= 0)",
+                 def);
+        snprintf(text, sizeof text, HEAD "script: []\nplatform:\n  %s: %s\n  limits: '2023'\n",
+                 p->name, wrong);
+        expect_text_error(text, 6, (int)strlen(p->name) + 5, part);
+    }
+}
+
+static void test_platform_values(void **state)
+{
+    (void)state;
+    scenario *s = load_ok_text(HEAD "script: []\nplatform: {limits: current, store_clock_skew: "
+                                    "+1.5m, ds_tail_ppm: 0, queue_size: 0, write_cooldown: 0s}\n");
+    assert_int_equal(s->platform.profile, LIMITS_CURRENT);
+    assert_true(s->platform.store_clock_skew_us == 90000000);
+    assert_int_equal(s->platform.override_count, 3);
+    assert_override(&s->platform.overrides[2], "write_cooldown", 0, 5, 85);
+    scenario_free(s);
+    s = load_ok_text(HEAD "script: []\nplatform: {store_clock_skew: -0s}\n");
+    assert_true(s->platform.store_clock_skew_us == 0);
+    assert_int_equal(s->platform.profile, LIMITS_CURRENT);
+    scenario_free(s);
+    s = load_ok_text(HEAD "script: []\nplatform: {}\n");
+    assert_int_equal(s->platform.override_count, 0);
+    scenario_free(s);
+    /* merge keys work as anywhere else: the key written in the mapping wins */
+    s = load_ok_text(HEAD "script: []\nplatform:\n  <<: {ds_latency_min: 1s, ds_latency_max: 2s}\n"
+                          "  ds_latency_max: 3s\n");
+    assert_int_equal(s->platform.override_count, 2);
+    assert_override(&s->platform.overrides[0], "ds_latency_max", 3000000, 7, 3);
+    assert_string_equal(s->platform.overrides[1].param->name, "ds_latency_min");
+    assert_true(s->platform.overrides[1].value == 1000000);
+    assert_int_equal(s->platform.overrides[1].pos.line, 6);
+    assert_int_equal(s->platform.overrides[1].pos.column, 8);
+    scenario_free(s);
+}
+
+/* Every fault kind: alone it is fault_default(kind); a field it reads is taken, a field it
+ * does not read is refused, naming the kind and the fields it reads. */
+static void test_every_fault_kind(void **state)
+{
+    (void)state;
+    static const char *const fields[] = {"op", "code", "ppm", "amount", "servers"};
+    for (int k = 0; k < FAULT_KIND_COUNT; k++) {
+        const char *name = fault_kind_name((fault_kind)k);
+        const fault_fields *ff = fault_kind_fields((fault_kind)k);
+        char text[512];
+        snprintf(text, sizeof text, HEAD "script: []\nfaults:\n  - kind: %s\n", name);
+        scenario *s = load_ok_text(text);
+        fault want = fault_default((fault_kind)k);
+        assert_int_equal(s->fault_count, 1);
+        assert_fault_equal(&s->faults[0].f, &want);
+        scenario_free(s);
+
+        char reads[128] = "";
+        size_t o = 0;
+        bool reads_field[5];
+        for (size_t f = 0; f < 5; f++) {
+            reads_field[f] = f == 0   ? ff->op
+                             : f == 1 ? ff->code
+                             : f == 2 ? ff->ppm
+                             : f == 3 ? ff->amount != FAULT_AMOUNT_NONE
+                                      : ff->servers;
+            if (reads_field[f])
+                o += (size_t)snprintf(reads + o, sizeof reads - o, "%s%s", o ? ", " : "",
+                                      fields[f]);
+        }
+        for (size_t f = 0; f < 5; f++) {
+            const char *value = f == 0   ? "sorted_get"
+                                : f == 1 ? "404"
+                                : f == 2 ? "5"
+                                : f == 3 ? (ff->amount == FAULT_AMOUNT_PPM ? "-7" : "-7ms")
+                                         : "[1]";
+            snprintf(text, sizeof text, HEAD "script: []\nfaults:\n  - kind: %s\n    %s: %s\n",
+                     name, fields[f], value);
+            if (!reads_field[f]) {
+                char part[256];
+                snprintf(part, sizeof part, "%s reads %s; it has no '%s'", name,
+                         reads[0] ? reads : "only start and end", fields[f]);
+                expect_text_error(text, 7, 5, part);
+                continue;
+            }
+            s = load_ok_text(text);
+            fault got = s->faults[0].f;
+            switch (f) {
+            case 0: want.op = FAULT_OP_SORTED_GET; assert_int_equal(got.op, want.op); break;
+            case 1: assert_int_equal(got.code, 404); break;
+            case 2: assert_true(got.ppm == 5); break;
+            case 3: assert_true(got.amount == (ff->amount == FAULT_AMOUNT_PPM ? -7 : -7000)); break;
+            case 4: assert_true(got.server_mask == 1); break;
+            }
+            scenario_free(s);
+        }
+    }
 }
 
 static void test_durations(void **state)
@@ -476,9 +854,9 @@ static void test_unknown_key(void **state)
                       "unknown key 'duraton' (did you mean 'duration'?)");
     expect_text_error(HEAD "script: []\nexpcet: []\n", 5, 1,
                       "unknown key 'expcet' (did you mean 'expect'?)");
-    expect_text_error(HEAD "script: []\nfaults: []\n", 5, 1,
-                      "unknown key 'faults' (expected one of name, seed, duration, store, "
-                      "script, expect)");
+    expect_text_error(HEAD "script: []\nworkload: []\n", 5, 1,
+                      "unknown key 'workload' (expected one of name, seed, duration, store, "
+                      "platform, servers, faults, script, expect)");
     expect_text_error(HEAD "script:\n  - at: 1s\n    jion: {player: 1}\n", 6, 5,
                       "unknown key 'jion' (did you mean 'join'?)");
     expect_text_error(HEAD "script:\n  - at: 1s\n    join: {playr: 1}\n", 6, 12,
@@ -592,9 +970,10 @@ static void test_two_actions(void **state)
                       "two actions in one step, 'join' and 'leave'");
     expect_text_error(HEAD "script:\n  - at: 1s\n", 5, 5,
                       "no action in the step at line 5: expected one of join, leave, set, add, "
-                      "insert, remove");
+                      "insert, remove, teleport, rejoin, start, crash, freeze, resume, "
+                      "shutdown, publish, subscribe, ods_set, ods_increment, ods_check");
     expect_text_error(HEAD "script: []\nexpect:\n  - {}\n", 6, 5,
-                      "no kind in the expectation at line 6: expected one of stored");
+                      "no kind in the expectation at line 6: expected one of stored, count");
     expect_text_error(HEAD "script: []\nexpect:\n  - stored: {player: 1, path: a, equals: 1, "
                            "absent: true}\n",
                       6, 53, "use either 'equals' or 'absent: true' in 'stored', not both");
@@ -610,7 +989,10 @@ static void test_bad_duration(void **state)
         const char *part;
     } bad[] = {
         {"1.5", "found the bare number '1.5'"},
-        {"-1s", "found a string '-1s'"},
+        {"-1s", "the duration '-1s' for 'duration' has a sign: 'duration' takes a duration "
+                ">= 0"},
+        {"+1s", "the duration '+1s' for 'duration' has a sign"},
+        {"--1s", "found a string '--1s'"},
         {"5 s", "found a string '5 s'"},
         {"5S", "found a string '5S'"},
         {".5s", "found a string '.5s'"},
@@ -712,6 +1094,319 @@ static void test_limits(void **state)
         n += snprintf(bomb + n, sizeof bomb - (size_t)n, "]\n");
     }
     expect_text_error(bomb, 13, 13, "aliases expand this value");
+}
+
+/* ---- platform, servers, faults, new steps and counts: errors ---- */
+
+static void test_platform_errors(void **state)
+{
+    (void)state;
+    expect_text_error(HEAD "platform:\n  write_cooldwn: 10s\nscript: []\n", 5, 3,
+                      "unknown key 'write_cooldwn' (did you mean 'write_cooldown'?)");
+    expect_text_error(HEAD "platform: {budget_get_per_playr: 5}\nscript: []\n", 4, 12,
+                      "unknown key 'budget_get_per_playr' (did you mean 'budget_get_per_player'?)");
+    expect_text_error(HEAD "platform: {limts: classic}\nscript: []\n", 4, 12,
+                      "unknown key 'limts' (did you mean 'limits'?)");
+    expect_text_error(HEAD "platform: {store_clock_skw: 1s}\nscript: []\n", 4, 12,
+                      "(did you mean 'store_clock_skew'?)");
+    expect_text_error(HEAD "platform: {frobnicate: 1}\nscript: []\n", 4, 12,
+                      "unknown key 'frobnicate' (expected limits, store_clock_skew or the name "
+                      "of a platform parameter; docs/platform.md lists them all)");
+    /* a count given a duration, a duration given a count: the unit and the default */
+    expect_text_error(HEAD "platform: {budget_get_per_player: 5s}\nscript: []\n", 4, 35,
+                      "expected an integer for 'budget_get_per_player', found a string '5s'; "
+                      "'budget_get_per_player' takes a count (an integer >= 0), default 40 "
+                      "under the current limits");
+    expect_text_error(HEAD "platform:\n  write_cooldown: 5\n  limits: classic\nscript: []\n", 5,
+                      19,
+                      "found the bare number '5'; 'write_cooldown' takes a duration (like 5s or "
+                      "250ms), default 6s under the classic limits");
+    expect_text_error(HEAD "platform: {budget_get_per_player: 1.5, limits: 2023}\nscript: []\n",
+                      4, 35, "default 10 under the 2023 limits");
+    expect_text_error(HEAD "platform: {value_max_bytes: 4KB}\nscript: []\n", 4, 29,
+                      "takes a number of bytes (an integer >= 0), default 4194304 under the "
+                      "current limits");
+    expect_text_error(HEAD "platform: {ds_tail_ppm: 1000001}\nscript: []\n", 4, 25,
+                      "expected an integer from 0 to 1000000 for 'ds_tail_ppm', found 1000001; "
+                      "'ds_tail_ppm' takes parts per million");
+    expect_text_error(HEAD "platform: {queue_size: -1}\nscript: []\n", 4, 24,
+                      "expected an integer >= 0 for 'queue_size', found -1");
+    expect_text_error(HEAD "platform: {version_keep: 1}\nscript: []\n", 4, 26,
+                      "default 720h under the current limits");
+    /* a sign where a duration cannot be negative */
+    expect_text_error(HEAD "platform: {write_cooldown: -1s}\nscript: []\n", 4, 28,
+                      "the duration '-1s' for 'write_cooldown' has a sign");
+    expect_text_error(HEAD "platform: {store_clock_skew: 5}\nscript: []\n", 4, 30,
+                      "expected a duration with a unit, like 5s, -250ms or 2m, for "
+                      "'store_clock_skew'; found the bare number '5'");
+    /* the profile */
+    expect_text_error(HEAD "platform: {limits: modern}\nscript: []\n", 4, 20,
+                      "unknown limits profile 'modern' (expected classic, 2023 or current)");
+    expect_text_error(HEAD "platform: {limits: 2024}\nscript: []\n", 4, 20,
+                      "unknown limits profile '2024'");
+    expect_text_error(HEAD "platform: {limits: ~}\nscript: []\n", 4, 20,
+                      "expected a limits profile for 'limits', found null '~'");
+    /* the profile is read first: its error comes before an override's */
+    expect_text_error(HEAD "platform: {queue_size: x, limits: Classic}\nscript: []\n", 4, 35,
+                      "unknown limits profile 'Classic'");
+    expect_text_error(HEAD "platform: [limits]\nscript: []\n", 4, 11,
+                      "expected a mapping for 'platform' (like {limits: classic, "
+                      "write_cooldown: 10s}), found a sequence");
+}
+
+static void test_server_errors(void **state)
+{
+    (void)state;
+    expect_text_error(HEAD "servers:\n  - id: 2\n  - {id: 2}\nscript: []\n", 6, 10,
+                      "duplicate server id 2 (first at line 5, column 9)");
+    expect_text_error(HEAD "servers: [{id: 0}]\nscript: []\n", 4, 16,
+                      "expected an integer from 1 to 64 for 'id', found 0");
+    expect_text_error(HEAD "servers: [{id: 65}]\nscript: []\n", 4, 16,
+                      "expected an integer from 1 to 64 for 'id', found 65");
+    expect_text_error(HEAD "servers:\n  - {skew: 1s}\nscript: []\n", 5, 5,
+                      "missing required key 'id' in the server at line 5");
+    expect_text_error(HEAD "servers: []\nscript: []\n", 4, 10,
+                      "'servers' is empty: declare at least one server");
+    expect_text_error(HEAD "servers: {id: 1}\nscript: []\n", 4, 10,
+                      "expected a sequence of servers for 'servers'");
+    expect_text_error(HEAD "servers: [1]\nscript: []\n", 4, 11,
+                      "expected a server (a mapping like {id: 2, skew: -90s}), found an "
+                      "integer '1'");
+    expect_text_error(HEAD "servers: [{id: 1, skwe: 1s}]\nscript: []\n", 4, 19,
+                      "unknown key 'skwe' (did you mean 'skew'?)");
+    expect_text_error(HEAD "servers: [{id: 1, skew: 1}]\nscript: []\n", 4, 25,
+                      "expected a duration with a unit, like 5s, -250ms or 2m, for 'skew'; "
+                      "found the bare number '1'");
+    expect_text_error(HEAD "servers: [{id: 1, drift_ppm: 1000001}]\nscript: []\n", 4, 30,
+                      "expected an integer from -1000000 to 1000000 for 'drift_ppm'");
+    expect_text_error(HEAD "servers: [{id: 1, stopped: yes}]\nscript: []\n", 4, 28,
+                      "expected true or false for 'stopped', found a string 'yes'");
+
+    /* every server id used must be declared, wherever `servers` is in the file */
+    expect_text_error(HEAD "servers: [{id: 1}, {id: 3}]\nscript:\n"
+                           "  - {at: 1s, crash: {server: 2}}\n",
+                      6, 30, "server 2 is not declared (the declared servers are 1, 3)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, teleport: {player: 1, to: 3}}\n"
+                           "servers: [{id: 1}, {id: 2}]\n",
+                      5, 40, "server 3 is not declared (the declared servers are 1, 2)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, crash: {server: 2}}\n", 5, 30,
+                      "server 2 is not declared (without 'servers' there is one server, id 1)");
+    expect_text_error(HEAD "servers: [{id: 2}, {id: 3}]\nscript:\n"
+                           "  - {at: 1s, join: {player: 1}}\n",
+                      6, 20,
+                      "'join' without 'server' is on server 1, which is not declared (the "
+                      "declared servers are 2, 3)");
+    expect_text_error(HEAD "servers: [{id: 2}]\nscript: []\nexpect:\n"
+                           "  - count: {counter: msg.lost, server: 1, at_least: 0}\n",
+                      7, 40, "server 1 is not declared (the only declared server is 2)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: server_crash, servers: [1, 2]}\n", 6,
+                      39, "server 2 is not declared (without 'servers' there is one server, id 1)");
+    /* the first use in the file is the one reported */
+    expect_text_error(HEAD "script:\n  - {at: 1s, crash: {server: 5}}\nfaults:\n"
+                           "  - {kind: server_crash, servers: [4]}\nservers: [{id: 1}]\n",
+                      5, 30, "server 5 is not declared");
+    expect_text_error(HEAD "script:\n  - {at: 1s, crash: {server: 65}}\n", 5, 30,
+                      "expected an integer from 1 to 64 for 'server', found 65");
+
+    /* rejoin without a server stays on the same one; servers 1..64 */
+    scenario *s = load_ok_text(HEAD "servers: [{id: 64}, {id: 2, skew: +1s, stopped: false}]\n"
+                                    "script:\n  - {at: 1s, rejoin: {player: 1}}\n"
+                                    "  - {at: 2s, join: {player: 1, server: 64}}\n");
+    assert_int_equal(s->server_count, 2);
+    assert_int_equal(s->servers[0].id, 2);
+    assert_true(s->servers[0].skew_us == 1000000);
+    assert_false(s->servers[0].starts_stopped);
+    assert_int_equal(s->servers[1].id, 64);
+    assert_int_equal(s->steps[0].server, 0);
+    assert_int_equal(s->steps[1].server, 64);
+    scenario_free(s);
+}
+
+static void test_fault_errors(void **state)
+{
+    (void)state;
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: clock_skew, code: 503}\n", 6, 24,
+                      "clock_skew reads amount, servers; it has no 'code'");
+    expect_text_error(HEAD "script: []\nfaults:\n  - kind: store_outage\n    op: update\n", 7, 5,
+                      "store_outage reads code, ppm, servers; it has no 'op'");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: store_outag}\n", 6, 12,
+                      "unknown fault kind 'store_outag' (did you mean 'store_outage'?)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: meteor}\n", 6, 12,
+                      "unknown fault kind 'meteor' (expected one of store_outage, error_rate, "
+                      "ambiguous_commit, lost_response, latency_spike, latency_tail, budget_cut, "
+                      "nil_read, message_loss, message_delay, message_duplication, "
+                      "message_reorder, server_crash, server_freeze, server_shutdown, "
+                      "clock_skew, clock_drift, clock_jump, partition_store, "
+                      "partition_messaging)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {start: 10s}\n", 6, 5,
+                      "missing required key 'kind' in the fault at line 6");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: error_rate, strat: 1s}\n", 6, 24,
+                      "unknown key 'strat' (did you mean 'start'?)");
+    /* the kind is read first, wherever it is */
+    expect_text_error(HEAD "script: []\nfaults:\n  - {code: 1, kind: nope}\n", 6, 21,
+                      "unknown fault kind 'nope'");
+    /* end after start */
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: store_outage, start: 10s, end: 10s}\n",
+                      6, 43,
+                      "the fault ends at 10s, which is not after its start (10s): a fault is "
+                      "active in [start, end)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: store_outage, end: 5s, start: 1m}\n",
+                      6, 31, "the fault ends at 5s, which is not after its start (1m)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: store_outage, end: 0s}\n", 6, 31,
+                      "the fault ends at 0s, which is not after its start (0s)");
+    /* values */
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: error_rate, op: updte}\n", 6, 28,
+                      "unknown request kind 'updte' for 'op' (did you mean 'update'?)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: error_rate, op: everything}\n", 6, 28,
+                      "(expected one of any, get, set, update, increment, remove, list, "
+                      "sorted_get, sorted_set)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: error_rate, code: 1000}\n", 6, 30,
+                      "expected an integer from 1 to 999 for 'code', found 1000");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: error_rate, ppm: 1000001}\n", 6, 29,
+                      "expected an integer from 0 to 1000000 for 'ppm', found 1000001");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: clock_drift, amount: 1s}\n", 6, 33,
+                      "expected an integer for 'amount', found a string '1s'; the amount of "
+                      "clock_drift is parts per million, an integer from -1000000 to 1000000");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: clock_skew, amount: 5}\n", 6, 32,
+                      "found the bare number '5'; the amount of clock_skew is a duration, which "
+                      "may be negative");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: server_crash, servers: []}\n", 6, 35,
+                      "'servers' is empty: list at least one server id (without 'servers' the "
+                      "fault hits every server)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: server_crash, servers: [1, 1]}\n", 6,
+                      39, "server 1 is twice in 'servers' (first at line 6, column 36)");
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: server_crash, servers: 1}\n", 6, 35,
+                      "expected a sequence of server ids for 'servers', like [1, 2], found an "
+                      "integer '1'");
+    /* a sign where a duration cannot be negative */
+    expect_text_error(HEAD "script: []\nfaults:\n  - {kind: clock_skew, start: -1s}\n", 6, 31,
+                      "the duration '-1s' for 'start' has a sign: 'start' takes a duration >= 0");
+    expect_text_error(HEAD "script: []\nfaults: {kind: store_outage}\n", 5, 9,
+                      "expected a sequence for 'faults'");
+    expect_text_error(HEAD "script: []\nfaults: [store_outage]\n", 5, 10,
+                      "expected a fault (a mapping like {kind: store_outage, start: 10s, end: "
+                      "40s}), found a string 'store_outage'");
+    scenario *s = load_ok_text(HEAD "script: []\nfaults: []\n");
+    assert_int_equal(s->fault_count, 0);
+    scenario_free(s);
+}
+
+static void test_new_step_errors(void **state)
+{
+    (void)state;
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: [], "
+                           "page_size: 0}}\n",
+                      5, 70, "expected an integer from 1 to 100 for 'page_size', found 0");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: [], "
+                           "page_size: 101}}\n",
+                      5, 70, "expected an integer from 1 to 100 for 'page_size', found 101");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_set: {server: 1, store: W, key: k, value: "
+                           "9007199254740993}}\n",
+                      5, 60,
+                      "expected an integer from -9007199254740992 to 9007199254740992 for "
+                      "'value', found 9007199254740993");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_increment: {server: 1, store: W, key: k, "
+                           "by: -9007199254740993}}\n",
+                      5, 63, "for 'by', found -9007199254740993");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_set: {server: 1, store: W, key: k, value: "
+                           "1.5}}\n",
+                      5, 60, "expected an integer for 'value', found a number '1.5'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: "
+                           "[[a, 1], [a, 2]]}}\n",
+                      5, 65, "the key 'a' is twice in 'equals' (first at line 5, column 57)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: "
+                           "[[a, 1], [b, 2], [c, 3]], page_size: 2}}\n",
+                      5, 55,
+                      "'equals' lists 3 entries, but a page of this check holds at most 2 "
+                      "(page_size)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: "
+                           "[[a, 1, 3]]}}\n",
+                      5, 56,
+                      "expected a [key, value] pair in 'equals', found a sequence of 3 items");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: [a]}}\n",
+                      5, 56,
+                      "expected a [key, value] pair in 'equals', like [Player_1, 12], found a "
+                      "string 'a'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: "
+                           "[[a, x]]}}\n",
+                      5, 60, "expected an integer for 'equals', found a string 'x'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: "
+                           "[['', 1]]}}\n",
+                      5, 57, "'equals' must not be empty");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, "
+                           "equals: {a: 1}}}\n",
+                      5, 55, "expected a sequence of [key, value] pairs for 'equals'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W, equals: [], "
+                           "ascending: yes}}\n",
+                      5, 70, "expected true or false for 'ascending', found a string 'yes'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, ods_check: {server: 1, store: W}}\n", 5, 25,
+                      "missing required key 'equals' in 'ods_check'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, publish: {server: 1, topic: '', message: hi}}\n",
+                      5, 42, "'topic' must not be empty");
+    expect_text_error(HEAD "script:\n  - {at: 1s, publish: {server: 1, topic: t, message: ~}}\n",
+                      5, 54, "expected a message for 'message', found null '~'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, publish: {server: 1, topic: t}}\n", 5, 23,
+                      "missing required key 'message' in 'publish'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, subscribe: {server: 1, topc: t}}\n", 5, 37,
+                      "unknown key 'topc' (did you mean 'topic'?)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, crash: {}}\n", 5, 21,
+                      "missing required key 'server' in 'crash'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, shutdown: {server: 1, player: 1}}\n", 5, 36,
+                      "unknown key 'player' (expected one of server)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, freeze: 1}\n", 5, 22,
+                      "expected a mapping for 'freeze' (like freeze: {server: 1}), found an "
+                      "integer '1'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, teleport: {player: 1}}\n", 5, 24,
+                      "missing required key 'to' in 'teleport'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, rejoin: {server: 1}}\n", 5, 22,
+                      "missing required key 'player' in 'rejoin'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, resum: {server: 1}}\n", 5, 14,
+                      "unknown key 'resum' (did you mean 'resume'?)");
+    /* a sign where a duration cannot be negative */
+    expect_text_error(HEAD "script:\n  - {at: -1s, crash: {server: 1}}\n", 5, 10,
+                      "the duration '-1s' for 'at' has a sign: 'at' takes a duration >= 0");
+}
+
+static void test_count_errors(void **state)
+{
+    (void)state;
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: event.nope, at_least: 1}\n",
+                      6, 22,
+                      "unknown counter 'event.nope' (counters: event.<engine event> "
+                      "(event.load_failed");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: ds.update}\n", 6, 22,
+                      "unknown counter 'ds.update'");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: msg.lost}\n", 6, 12,
+                      "no bound in 'count': give at_least, at_most or equals");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: msg.lost, equals: 1, "
+                           "at_least: 1}\n",
+                      6, 53, "use either 'equals' or 'at_least'/'at_most' in 'count', not both");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: msg.lost, at_most: 2, "
+                           "equals: 1}\n",
+                      6, 41, "use either 'equals' or 'at_least'/'at_most' in 'count', not both");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: msg.lost, at_least: 3, "
+                           "at_most: 1}\n",
+                      6, 54,
+                      "at_most (1) is less than at_least (3) in 'count': no number is within "
+                      "both");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: msg.lost, at_least: -1}\n",
+                      6, 42, "expected an integer >= 0 for 'at_least', found -1");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: msg.lost, player: 0, "
+                           "at_least: 1}\n",
+                      6, 40, "expected an integer >= 1 for 'player', found 0");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {at_least: 1}\n", 6, 12,
+                      "missing required key 'counter' in 'count'");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: [a], at_least: 1}\n", 6, 22,
+                      "expected a counter name for 'counter', found a sequence");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: {counter: msg.lost, at_leat: 1}\n", 6,
+                      32, "unknown key 'at_leat' (did you mean 'at_least'?)");
+    expect_text_error(HEAD "script: []\nexpect:\n  - count: 1\n", 6, 12,
+                      "expected a mapping for 'count' (like count: {counter: msg.lost, ...})");
+    scenario *s = load_ok_text(HEAD "script: []\nexpect:\n  - count: {counter: ds.get.ok, "
+                                    "at_least: 0, at_most: 0}\n");
+    assert_int_equal(s->expects[0].kind, EXPECT_COUNT);
+    assert_true(s->expects[0].at_least == 0 && s->expects[0].at_most == 0);
+    scenario_free(s);
 }
 
 /* ---- expanding command-line paths ---- */
@@ -900,11 +1595,10 @@ static char *read_fixture(const char *rel, size_t *len)
     return buf;
 }
 
-static void test_fuzz(void **state)
+static void fuzz_fixture(const char *rel)
 {
-    (void)state;
     size_t len;
-    char *base = read_fixture("good/full.yaml", &len);
+    char *base = read_fixture(rel, &len);
     char *buf = malloc(len + 64);
     assert_non_null(buf);
 
@@ -938,12 +1632,23 @@ static void test_fuzz(void **state)
     free(base);
 }
 
+static void test_fuzz(void **state)
+{
+    (void)state;
+    fuzz_fixture("good/full.yaml");
+    fuzz_fixture("good/platform.yaml");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_scenario),
         cmocka_unit_test(test_defaults_and_empty_script),
         cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_platform_scenario),
+        cmocka_unit_test(test_every_platform_param),
+        cmocka_unit_test(test_platform_values),
+        cmocka_unit_test(test_every_fault_kind),
         cmocka_unit_test(test_anchors_and_merge_keys),
         cmocka_unit_test(test_integer_keys),
         cmocka_unit_test(test_special_numbers_and_scalars),
@@ -964,6 +1669,11 @@ int main(void)
         cmocka_unit_test(test_duplicate_and_odd_keys),
         cmocka_unit_test(test_top_level_not_a_mapping),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_platform_errors),
+        cmocka_unit_test(test_server_errors),
+        cmocka_unit_test(test_fault_errors),
+        cmocka_unit_test(test_new_step_errors),
+        cmocka_unit_test(test_count_errors),
         cmocka_unit_test(test_expand_paths),
         cmocka_unit_test(test_nothing_printed),
         cmocka_unit_test(test_fuzz),

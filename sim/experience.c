@@ -1,0 +1,235 @@
+/* experience.c: services, servers and players of one run. */
+#include "sim/experience.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t lower_bound(const experience *x, int64_t player)
+{
+    size_t lo = 0, hi = x->player_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->players[mid].player < player)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int experience_player_server(const experience *x, int64_t player)
+{
+    size_t i = lower_bound(x, player);
+    return i < x->player_count && x->players[i].player == player ? x->players[i].server : 0;
+}
+
+static void place(experience *x, int64_t player, int server_id)
+{
+    size_t i = lower_bound(x, player);
+    if (i < x->player_count && x->players[i].player == player) {
+        x->players[i].server = server_id;
+        return;
+    }
+    if (x->player_count == x->player_cap) {
+        size_t cap = x->player_cap ? x->player_cap * 2 : 64;
+        player_place *p = realloc(x->players, cap * sizeof *p);
+        WORLD_ASSERT(x->w, p != NULL);
+        x->players = p;
+        x->player_cap = cap;
+    }
+    memmove(&x->players[i + 1], &x->players[i], (x->player_count - i) * sizeof *x->players);
+    x->players[i] = (player_place){player, server_id};
+    x->player_count++;
+}
+
+static void unplace(experience *x, int64_t player)
+{
+    size_t i = lower_bound(x, player);
+    if (i < x->player_count && x->players[i].player == player) {
+        memmove(&x->players[i], &x->players[i + 1], (x->player_count - i - 1) * sizeof *x->players);
+        x->player_count--;
+    }
+}
+
+/* Players per server and in the experience: what budgets are computed from. The budgets
+ * are brought up to now at the old counts first. */
+static void recount(experience *x)
+{
+    datastore_settle_budgets(&x->ds);
+    for (int id = 1; id <= DS_MAX_SERVERS; id++)
+        if (x->servers[id] && x->servers[id]->ep)
+            x->servers[id]->ep->players = 0;
+    for (size_t i = 0; i < x->player_count; i++) {
+        server *srv = x->servers[x->players[i].server];
+        if (srv && srv->ep)
+            srv->ep->players++;
+    }
+    x->ds.ccu = (int64_t)x->player_count;
+    datastore_counts_changed(&x->ds);
+}
+
+static void count_running(experience *x)
+{
+    int running = 0;
+    for (int id = 1; id <= DS_MAX_SERVERS; id++)
+        running += x->servers[id] && x->servers[id]->state != SERVER_STOPPED;
+    x->msg.servers = running;
+}
+
+/* A server stopped (crash or end of shutdown): its players are gone from it. */
+static void server_stopped(void *arg, server *srv)
+{
+    experience *x = arg;
+    size_t kept = 0;
+    for (size_t i = 0; i < x->player_count; i++)
+        if (x->players[i].server != srv->id)
+            x->players[kept++] = x->players[i];
+    x->player_count = kept;
+    recount(x);
+    count_running(x);
+}
+
+vs_status experience_init(experience *x, world *w, const experience_config *cfg)
+{
+    *x = (experience){.w = w, .lim = cfg->limits, .faults = cfg->faults, .store_config = cfg->store};
+    history_init(&x->hist, w);
+    if (!datastore_init(&x->ds, w, &x->lim, cfg->faults, &x->hist))
+        return VS_ERR_NOMEM;
+    x->ds.store_clock_skew_us = cfg->store_clock_skew_us;
+    if (!ordered_init(&x->ods, w, &x->lim, cfg->faults) ||
+        !messaging_init(&x->msg, w, &x->lim, cfg->faults))
+        return VS_ERR_NOMEM;
+    x->ods.hist = &x->hist;
+    x->msg.hist = &x->hist;
+    server_env env = {.w = w, .lim = &x->lim, .faults = cfg->faults, .hist = &x->hist,
+                      .ds = &x->ds, .ods = &x->ods, .msg = &x->msg, .store_config = &x->store_config};
+    for (size_t i = 0; i < cfg->server_count; i++) {
+        const experience_server_config *sc = &cfg->servers[i];
+        if (sc->id < 1 || sc->id > DS_MAX_SERVERS || x->servers[sc->id])
+            return VS_ERR_ARG;
+        server *srv = server_new(&env, sc->id, sc->skew_us, sc->drift_ppm);
+        if (!srv)
+            return VS_ERR_NOMEM;
+        srv->on_stopped = server_stopped;
+        srv->on_stopped_arg = x;
+        x->servers[sc->id] = srv;
+    }
+    for (size_t i = 0; i < cfg->server_count; i++) {
+        if (cfg->servers[i].starts_stopped)
+            continue;
+        vs_status st = experience_start(x, cfg->servers[i].id);
+        if (st != VS_OK)
+            return st;
+    }
+    return VS_OK;
+}
+
+void experience_free(experience *x)
+{
+    /* Servers first: their engine stores may be mid-request, and the services' pending
+     * events are dropped by world_free (the caller frees the world after this). */
+    for (int id = 1; id <= DS_MAX_SERVERS; id++)
+        server_free(x->servers[id]);
+    messaging_free(&x->msg);
+    ordered_free(&x->ods);
+    datastore_free(&x->ds);
+    history_free(&x->hist);
+    free(x->players);
+    *x = (experience){0};
+}
+
+server *experience_server(experience *x, int id)
+{
+    return id >= 1 && id <= DS_MAX_SERVERS ? x->servers[id] : NULL;
+}
+
+vs_status experience_join(experience *x, int64_t player, int server_id, vs_session_fn done, void *arg)
+{
+    server *srv = experience_server(x, server_id);
+    if (!srv || srv->state != SERVER_RUNNING || experience_player_server(x, player) != 0)
+        return VS_ERR_BUSY;
+    vs_status st = vs_store_join(srv->store, player, done, arg);
+    if (st != VS_OK)
+        return st;
+    place(x, player, server_id);
+    recount(x);
+    history_note(&x->hist, server_id, "player.join", player, NULL, 0, 0, 0, NULL);
+    return VS_OK;
+}
+
+vs_status experience_leave(experience *x, int64_t player, vs_session_fn done, void *arg)
+{
+    int id = experience_player_server(x, player);
+    server *srv = experience_server(x, id);
+    if (!srv)
+        return VS_ERR_NOT_LOADED;
+    unplace(x, player);
+    recount(x);
+    history_note(&x->hist, id, "player.leave", player, NULL, 0, 0, 0, NULL);
+    /* A frozen server hears of the leave when it resumes; the engine call itself is made now
+     * because the platform queues the PlayerRemoving event on the server, which is what the
+     * frozen endpoint models for everything the engine is told. */
+    return srv->store ? vs_store_leave(srv->store, player, done, arg) : VS_ERR_NOT_LOADED;
+}
+
+vs_status experience_move(experience *x, int64_t player, int to_server, vs_session_fn left,
+                          void *left_arg, vs_session_fn joined, void *joined_arg)
+{
+    int from = experience_player_server(x, player);
+    if (!from)
+        return VS_ERR_NOT_LOADED;
+    vs_status st = experience_leave(x, player, left, left_arg);
+    if (st != VS_OK && st != VS_ERR_BUSY)
+        return st;
+    history_note(&x->hist, to_server, "player.teleport", player, NULL, 0, from, 0, NULL);
+    return experience_join(x, player, to_server, joined, joined_arg);
+}
+
+vs_status experience_start(experience *x, int id)
+{
+    server *srv = experience_server(x, id);
+    if (!srv)
+        return VS_ERR_ARG;
+    vs_status st = server_start(srv);
+    recount(x);
+    count_running(x);
+    return st;
+}
+
+vs_status experience_crash(experience *x, int id)
+{
+    server *srv = experience_server(x, id);
+    return srv ? server_crash(srv) : VS_ERR_ARG;
+}
+
+vs_status experience_freeze(experience *x, int id)
+{
+    server *srv = experience_server(x, id);
+    return srv ? server_freeze(srv) : VS_ERR_ARG;
+}
+
+vs_status experience_resume(experience *x, int id)
+{
+    server *srv = experience_server(x, id);
+    return srv ? server_resume(srv) : VS_ERR_ARG;
+}
+
+vs_status experience_shutdown(experience *x, int id)
+{
+    server *srv = experience_server(x, id);
+    if (!srv)
+        return VS_ERR_ARG;
+    if (srv->state != SERVER_RUNNING)
+        return VS_ERR_BUSY;
+    /* The platform removes every player from a closing server. */
+    size_t kept = 0;
+    for (size_t i = 0; i < x->player_count; i++) {
+        if (x->players[i].server == id)
+            history_note(&x->hist, id, "player.leave", x->players[i].player, NULL, 0, 0, 0, NULL);
+        else
+            x->players[kept++] = x->players[i];
+    }
+    x->player_count = kept;
+    recount(x);
+    return server_shutdown(srv);
+}

@@ -1,0 +1,89 @@
+/* experience.h: everything one game's run happens in.
+ *
+ * An experience is the platform's word for a game: many servers sharing one DataStore, one
+ * OrderedDataStore and one MessagingService. This struct owns the simulated services, the
+ * history, the servers, and where each player is. It keeps the counts that budgets are
+ * computed from (players per server, players in the whole experience) true at every instant.
+ *
+ * A player is on at most one server. Joining, leaving, teleporting and rejoining are what the
+ * platform does: a teleport or a fast rejoin starts the new session at the same instant the old
+ * server begins to save, which is the race that duplicates items in the field. */
+#ifndef EXPERIENCE_H
+#define EXPERIENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/store.h"
+#include "faults/fault.h"
+#include "sim/datastore.h"
+#include "sim/history.h"
+#include "sim/limits.h"
+#include "sim/messaging.h"
+#include "sim/ordered.h"
+#include "sim/server.h"
+#include "sim/world.h"
+
+typedef struct experience_server_config {
+    int id; /* 1..DS_MAX_SERVERS */
+    int64_t skew_us;
+    int64_t drift_ppm;
+    bool starts_stopped;
+} experience_server_config;
+
+typedef struct experience_config {
+    platform_limits limits;
+    const fault_plan *faults; /* borrowed */
+    int64_t store_clock_skew_us;
+    vs_store_config store;    /* borrowed strings and template */
+    const experience_server_config *servers;
+    size_t server_count;
+} experience_config;
+
+typedef struct player_place {
+    int64_t player;
+    int server; /* the server the player is on */
+} player_place;
+
+typedef struct experience {
+    world *w;
+    platform_limits lim;
+    const fault_plan *faults;
+    vs_store_config store_config;
+    history hist;
+    datastore ds;
+    ordered ods;
+    messaging msg;
+    server *servers[DS_MAX_SERVERS + 1]; /* by id; NULL for ids not in the scenario */
+    player_place *players; /* sorted by player id */
+    size_t player_count, player_cap;
+} experience;
+
+/* Builds the experience and starts the servers that do not start stopped. */
+vs_status experience_init(experience *x, world *w, const experience_config *cfg);
+void experience_free(experience *x);
+
+server *experience_server(experience *x, int id);
+/* The server a player is on, or 0. */
+int experience_player_server(const experience *x, int64_t player);
+
+/* A player joins a running server; the engine starts loading the profile. VS_ERR_BUSY when
+ * the player is already on a server or the server is not running. */
+vs_status experience_join(experience *x, int64_t player, int server_id, vs_session_fn done, void *arg);
+/* The player leaves its server; the engine saves and releases. VS_ERR_NOT_LOADED when the
+ * player is on no server. */
+vs_status experience_leave(experience *x, int64_t player, vs_session_fn done, void *arg);
+/* The player leaves its server and joins to_server at the same instant (to_server may be the
+ * same server: a fast rejoin). */
+vs_status experience_move(experience *x, int64_t player, int to_server, vs_session_fn left,
+                          void *left_arg, vs_session_fn joined, void *joined_arg);
+
+/* Server lifecycle, recorded in the history; players on a server that crashes or stops are
+ * gone from it (a crash runs nothing for them). */
+vs_status experience_start(experience *x, int id);
+vs_status experience_crash(experience *x, int id);
+vs_status experience_freeze(experience *x, int id);
+vs_status experience_resume(experience *x, int id);
+vs_status experience_shutdown(experience *x, int id);
+
+#endif
