@@ -87,6 +87,28 @@ typedef void (*vs_msg_fn)(void *arg, const char *topic, const char *data, size_t
 typedef void (*vs_status_fn)(void *arg, int code, const char *message);
 typedef uint64_t vs_sub_id; /* 0 is never a valid subscription */
 
+/* Purchases (ProcessReceipt). The platform calls the server's receipt handler when a player
+ * buys something, and again on every later join of that player (on whatever server) until a
+ * handler answers GRANTED and the platform has recorded it. Recording can fail after a grant,
+ * so a granted purchase can be offered again; and the same purchase can be in progress on two
+ * servers at once. A correct handler grants at most once per purchase_id. */
+typedef struct vs_receipt {
+    const char *purchase_id; /* stable for one purchase, whatever the number of calls */
+    int64_t player;
+    int64_t product;
+    int64_t price;           /* what the player paid, in the platform's currency */
+} vs_receipt;
+
+typedef enum vs_receipt_decision {
+    VS_RECEIPT_NOT_PROCESSED_YET, /* call again later (on the player's next join) */
+    VS_RECEIPT_GRANTED,           /* the grant is saved: the platform may record the purchase */
+} vs_receipt_decision;
+
+/* The handler answers, once, through reply(reply_arg, decision), now or later. */
+typedef void (*vs_receipt_reply_fn)(void *reply_arg, vs_receipt_decision decision);
+typedef void (*vs_receipt_fn)(void *arg, const vs_receipt *receipt, vs_receipt_reply_fn reply,
+                              void *reply_arg);
+
 /* What an update transform asks to write. */
 typedef struct vs_ds_write {
     vs_value *value;    /* owned by the platform once returned */
@@ -177,6 +199,9 @@ typedef struct vs_platform_ops {
     vs_sub_id (*msg_subscribe)(void *ctx, const char *topic, vs_msg_fn on_message, void *arg,
                                int *code);
     void (*msg_unsubscribe)(void *ctx, vs_sub_id id);
+
+    /* Sets this server's ProcessReceipt handler (NULL to clear it). */
+    void (*receipt_handler_set)(void *ctx, vs_receipt_fn handler, void *arg);
 
     void (*emit)(void *ctx, const vs_event *event);
 } vs_platform_ops;

@@ -78,15 +78,33 @@ static vs_store *store_of(run *r, int64_t player)
 static vs_status mutate(run *r, const scenario_step *st)
 {
     vs_store *store = store_of(r, st->player);
-    if (!store)
-        return VS_ERR_NOT_LOADED;
+    vs_status status = VS_ERR_NOT_LOADED;
+    const char *what = "engine.set";
     switch (st->kind) {
-    case STEP_SET: return vs_store_set(store, st->player, &st->path, vs_copy(st->value));
-    case STEP_ADD: return vs_store_add(store, st->player, &st->path, vs_number_of(st->value));
-    case STEP_INSERT: return vs_store_insert(store, st->player, &st->path, st->index, vs_copy(st->value));
-    case STEP_REMOVE: return vs_store_remove(store, st->player, &st->path);
-    default: return VS_ERR_ARG;
+    case STEP_SET:
+        if (store)
+            status = vs_store_set(store, st->player, &st->path, vs_copy(st->value));
+        break;
+    case STEP_ADD:
+        what = "engine.add";
+        if (store)
+            status = vs_store_add(store, st->player, &st->path, vs_number_of(st->value));
+        break;
+    case STEP_INSERT:
+        what = "engine.insert";
+        if (store)
+            status = vs_store_insert(store, st->player, &st->path, st->index, vs_copy(st->value));
+        break;
+    case STEP_REMOVE:
+        what = "engine.remove";
+        if (store)
+            status = vs_store_remove(store, st->player, &st->path);
+        break;
+    default:
+        return VS_ERR_ARG;
     }
+    experience_note_call(&r->x, experience_player_server(&r->x, st->player), what, st->player, status);
+    return status;
 }
 
 static void publish_done(void *arg, int code, const char *message)

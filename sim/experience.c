@@ -134,6 +134,9 @@ void experience_free(experience *x)
     ordered_free(&x->ods);
     datastore_free(&x->ds);
     history_free(&x->hist);
+    for (size_t i = 0; i < x->call_count; i++)
+        free(x->calls[i]);
+    free(x->calls);
     free(x->players);
     *x = (experience){0};
 }
@@ -143,14 +146,53 @@ server *experience_server(experience *x, int id)
     return id >= 1 && id <= DS_MAX_SERVERS ? x->servers[id] : NULL;
 }
 
+/* ---- engine calls in the history ---- */
+
+static void call_done(void *arg, int64_t user_id, const vs_error *err)
+{
+    engine_call *c = arg;
+    history_complete(&c->x->hist, c->request, err ? HIST_FAIL : HIST_OK, err ? (err->code ? err->code : (int)err->status) : 0,
+                     err ? err->message : NULL);
+    if (c->done)
+        c->done(c->arg, user_id, err);
+}
+
+static engine_call *new_call(experience *x, int server_id, const char *what, int64_t player,
+                             vs_session_fn done, void *arg)
+{
+    if (x->call_count == x->call_cap) {
+        size_t cap = x->call_cap ? x->call_cap * 2 : 64;
+        engine_call **p = realloc(x->calls, cap * sizeof *p);
+        WORLD_ASSERT(x->w, p != NULL);
+        x->calls = p;
+        x->call_cap = cap;
+    }
+    engine_call *c = malloc(sizeof *c);
+    WORLD_ASSERT(x->w, c != NULL);
+    *c = (engine_call){x, history_invoke(&x->hist, server_id, what, player, NULL), done, arg};
+    x->calls[x->call_count++] = c;
+    return c;
+}
+
+void experience_note_call(experience *x, int server_id, const char *what, int64_t player,
+                          vs_status status)
+{
+    uint64_t req = history_invoke(&x->hist, server_id, what, player, NULL);
+    history_complete(&x->hist, req, status == VS_OK ? HIST_OK : HIST_FAIL, (int)status,
+                     status == VS_OK ? NULL : vs_status_message(status));
+}
+
 vs_status experience_join(experience *x, int64_t player, int server_id, vs_session_fn done, void *arg)
 {
     server *srv = experience_server(x, server_id);
     if (!srv || srv->state != SERVER_RUNNING || experience_player_server(x, player) != 0)
         return VS_ERR_BUSY;
-    vs_status st = vs_store_join(srv->store, player, done, arg);
-    if (st != VS_OK)
+    engine_call *c = new_call(x, server_id, "engine.join", player, done, arg);
+    vs_status st = vs_store_join(srv->store, player, call_done, c);
+    if (st != VS_OK) {
+        history_complete(&x->hist, c->request, HIST_FAIL, (int)st, vs_status_message(st));
         return st;
+    }
     place(x, player, server_id);
     recount(x);
     history_note(&x->hist, server_id, "player.join", player, NULL, 0, 0, 0, NULL);
@@ -166,10 +208,13 @@ vs_status experience_leave(experience *x, int64_t player, vs_session_fn done, vo
     unplace(x, player);
     recount(x);
     history_note(&x->hist, id, "player.leave", player, NULL, 0, 0, 0, NULL);
-    /* A frozen server hears of the leave when it resumes; the engine call itself is made now
-     * because the platform queues the PlayerRemoving event on the server, which is what the
-     * frozen endpoint models for everything the engine is told. */
-    return srv->store ? vs_store_leave(srv->store, player, done, arg) : VS_ERR_NOT_LOADED;
+    if (!srv->store)
+        return VS_ERR_NOT_LOADED;
+    engine_call *c = new_call(x, id, "engine.leave", player, done, arg);
+    vs_status st = vs_store_leave(srv->store, player, call_done, c);
+    if (st != VS_OK)
+        history_complete(&x->hist, c->request, HIST_FAIL, (int)st, vs_status_message(st));
+    return st;
 }
 
 vs_status experience_move(experience *x, int64_t player, int to_server, vs_session_fn left,

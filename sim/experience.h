@@ -45,6 +45,15 @@ typedef struct player_place {
     int server; /* the server the player is on */
 } player_place;
 
+/* An engine call whose completion comes later (join, leave), kept until the run ends so a
+ * server that stops before answering leaks nothing. */
+typedef struct engine_call {
+    struct experience *x;
+    uint64_t request;
+    vs_session_fn done;
+    void *arg;
+} engine_call;
+
 typedef struct experience {
     world *w;
     platform_limits lim;
@@ -57,6 +66,8 @@ typedef struct experience {
     server *servers[DS_MAX_SERVERS + 1]; /* by id; NULL for ids not in the scenario */
     player_place *players; /* sorted by player id */
     size_t player_count, player_cap;
+    engine_call **calls; /* every join and leave made, in order */
+    size_t call_count, call_cap;
 } experience;
 
 /* Builds the experience and starts the servers that do not start stopped. */
@@ -77,6 +88,10 @@ vs_status experience_leave(experience *x, int64_t player, vs_session_fn done, vo
  * same server: a fast rejoin). */
 vs_status experience_move(experience *x, int64_t player, int to_server, vs_session_fn left,
                           void *left_arg, vs_session_fn joined, void *joined_arg);
+
+/* Records a synchronous engine call (set, add, insert, remove) and its status. */
+void experience_note_call(experience *x, int server_id, const char *what, int64_t player,
+                          vs_status status);
 
 /* Server lifecycle, recorded in the history; players on a server that crashes or stops are
  * gone from it (a crash runs nothing for them). */

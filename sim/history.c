@@ -11,7 +11,8 @@
 static const char *const request_whats[] = {
     "ds.get", "ds.set", "ds.update", "ds.increment", "ds.remove", "ds.list_versions",
     "ds.get_version", "ods.get", "ods.set", "ods.increment", "ods.remove", "ods.get_sorted",
-    "msg.publish", "engine.join", "engine.leave",
+    "msg.publish", "engine.join", "engine.leave", "engine.set", "engine.add", "engine.insert",
+    "engine.remove",
 };
 /* Notes: counted by their what alone. */
 static const char *const note_whats[] = {
@@ -191,7 +192,8 @@ const char *history_counter_names(void)
            "event.profile_saved, event.profile_released), <request>.<ok|fail|unknown|cancelled> "
            "for requests ds.get, ds.set, ds.update, ds.increment, ds.remove, ds.list_versions, "
            "ds.get_version, ds.any, ods.get, ods.set, ods.increment, ods.remove, ods.get_sorted, "
-           "msg.publish, engine.join, engine.leave; and ds.commit, ds.rerun, ds.cache_hit, "
+           "msg.publish, engine.join, engine.leave, engine.set, engine.add, engine.insert, "
+           "engine.remove; and ds.commit, ds.rerun, ds.cache_hit, "
            "ds.queued, msg.delivered, msg.lost, msg.duplicated, msg.dropped, server.start, "
            "server.crash, server.freeze, server.resume, server.shutdown, server.stop, "
            "player.join, player.leave, player.teleport";

@@ -81,5 +81,31 @@ if expect_status 1 "$vstore" run "$here/failing.yaml" --json "$tmp/fail.json"; t
         pass; else fail "JSON report of the failing run"; cat "$tmp/fail.json"; fi
 fi
 
+# --trace: the same seed gives the same trace, byte for byte; one run only.
+if expect_status 0 "$vstore" run scenarios/platform/server-crash.yaml --seed 9 --trace "$tmp/t1.jsonl" &&
+    expect_status 0 "$vstore" run scenarios/platform/server-crash.yaml --seed 9 --trace "$tmp/t2.jsonl"; then
+    if [ -s "$tmp/t1.jsonl" ] && cmp -s "$tmp/t1.jsonl" "$tmp/t2.jsonl" &&
+        grep -q '"what":"server.crash"' "$tmp/t1.jsonl" && grep -q '"what":"engine.join","outcome":"invoke"' "$tmp/t1.jsonl"; then
+        pass; else fail "trace of seed 9 differs between runs or lacks records"; fi
+fi
+if expect_status 0 "$vstore" run scenarios/platform/server-crash.yaml --seed 10 --trace "$tmp/t3.jsonl"; then
+    if cmp -s "$tmp/t1.jsonl" "$tmp/t3.jsonl"; then fail "another seed gave the same trace"; else pass; fi
+fi
+if expect_status 2 "$vstore" run scenarios/platform --seed 1 --trace "$tmp/t.jsonl"; then
+    if grep -q "one scenario" "$tmp/err"; then pass; else fail "--trace over many runs: unclear message"; fi
+fi
+# --swarm: a failing swarm run prints its drawn faults and a reproduce line with --swarm, and
+# the reproduce line gives the same run again.
+"$vstore" run "$here/failing.yaml" --seeds 1..5 --swarm >"$tmp/swarm.out" 2>&1
+line=$(grep -m1 '^  reproduce: .* --swarm$' "$tmp/swarm.out" | sed 's/^  reproduce: //')
+if [ -n "$line" ] && grep -q '^  drawn faults:' "$tmp/swarm.out"; then
+    seed=$(echo "$line" | sed 's/.*--seed \([0-9]*\).*/\1/')
+    $line >"$tmp/swarm.again" 2>&1
+    if grep "^FAIL $here/failing.yaml seed=$seed " "$tmp/swarm.out" | cmp -s - <(head -n 1 "$tmp/swarm.again"); then
+        pass; else fail "the swarm reproduce line gave another run"; fi
+else
+    fail "no failing swarm run with drawn faults and a --swarm reproduce line among seeds 1..5"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
