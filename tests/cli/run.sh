@@ -107,5 +107,11 @@ else
     fail "no failing swarm run with drawn faults and a --swarm reproduce line among seeds 1..5"
 fi
 
+# docs/platform.md is what `vstore docs platform` writes from the tables: it must not drift.
+if expect_status 0 "$vstore" docs platform; then
+    if cmp -s "$tmp/out" docs/platform.md; then pass; else
+        fail "docs/platform.md differs from 'vstore docs platform' (regenerate it)"; fi
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
