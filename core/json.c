@@ -199,6 +199,25 @@ static size_t number_text(double n, char *text)
         memcpy(text, signbit(n) ? "-0" : "0", signbit(n) ? 3 : 2);
         return signbit(n) ? 2 : 1;
     }
+    /* Integers below 10^15 are the common case in player data; their shortest round-trip
+     * text is their decimal digits, so the search below is not needed for them. */
+    if (fabs(n) < 1e15 && n == (double)(int64_t)n) {
+        int64_t v = (int64_t)n;
+        uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        char rev[24];
+        int m = 0;
+        do {
+            rev[m++] = (char)('0' + mag % 10);
+            mag /= 10;
+        } while (mag);
+        size_t len = 0;
+        if (v < 0)
+            text[len++] = '-';
+        while (m > 0)
+            text[len++] = rev[--m];
+        text[len] = '\0';
+        return len;
+    }
     char digits[24];
     int k = 0, exp10 = 0;
     bool neg = signbit(n);

@@ -130,7 +130,24 @@ typedef bool (*vs_ds_transform_fn)(void *arg, const vs_value *current, const vs_
     X(VS_EV_PROFILE_SAVED, "profile_saved")             \
     X(VS_EV_PROFILE_RELEASED, "profile_released")       \
     X(VS_EV_LOAD_FAILED, "load_failed")                 \
-    X(VS_EV_SAVE_FAILED, "save_failed")
+    X(VS_EV_SAVE_FAILED, "save_failed")                 \
+    /* a save found another session's lease: the session is LOST */ \
+    X(VS_EV_LEASE_LOST, "lease_lost")                   \
+    /* a load took over a lease that had expired */     \
+    X(VS_EV_LEASE_TAKEN_OVER, "lease_taken_over")       \
+    /* a save refused before writing: unstorable data or a user validator */ \
+    X(VS_EV_VALIDATION_FAILED, "validation_failed")     \
+    /* a request dropped for want of budget (301-306) or throttled (KeyThrottled) */ \
+    X(VS_EV_BUDGET_EXHAUSTED, "budget_exhausted")       \
+    X(VS_EV_CRITICAL_ENTERED, "critical_entered")       \
+    X(VS_EV_CRITICAL_LEFT, "critical_left")             \
+    /* a transient (or undocumented) error that will be retried */ \
+    X(VS_EV_RETRY, "retry")                             \
+    X(VS_EV_MIGRATION_FAILED, "migration_failed")       \
+    /* the stored schema is newer than this engine's: not loaded, never downgraded */ \
+    X(VS_EV_SCHEMA_TOO_NEW, "schema_too_new")           \
+    /* the store read nothing for a key that may exist */ \
+    X(VS_EV_NIL_READ_SUSPECTED, "nil_read_suspected")
 
 #define VS_EVENT_ENUM(id, name) id,
 typedef enum vs_event_kind { VS_EVENT_TABLE(VS_EVENT_ENUM) VS_EV_KIND_COUNT } vs_event_kind;
@@ -146,6 +163,9 @@ typedef struct vs_event {
 } vs_event;
 
 typedef struct vs_platform_ops {
+    /* A name for this server that no other server, and no earlier or later run of this one,
+     * shares ("server.3#2"): leases name their holder with it. */
+    const char *(*server_name)(void *ctx);
     /* This server's wall clock (it may be skewed and drift; never assume it agrees with
      * another server's). */
     vs_time_us (*now)(void *ctx);

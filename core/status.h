@@ -24,7 +24,16 @@
     X(VS_ERR_NOT_LOADED, "the profile is not loaded")                                   \
     X(VS_ERR_BUSY, "the profile is busy")                                               \
     X(VS_ERR_CLOSED, "the store is closed")                                             \
-    X(VS_ERR_DATASTORE, "the data store reported an error")
+    X(VS_ERR_DATASTORE, "the data store reported an error")                             \
+    X(VS_ERR_REQUIRE, "a required condition does not hold")                             \
+    X(VS_ERR_SCHEMA_TOO_NEW, "the profile has a newer schema than this server knows")   \
+    X(VS_ERR_MIGRATION, "a schema migration is missing or failed")                      \
+    X(VS_ERR_INVALID, "the data is not valid")                                          \
+    X(VS_ERR_TIMEOUT, "timed out")                                                      \
+    X(VS_ERR_LEASE_HELD, "another server holds the profile's lease")                    \
+    X(VS_ERR_UNAVAILABLE, "the DataStore is unavailable")                               \
+    X(VS_ERR_LOST, "the profile's lease was lost to another session")                   \
+    X(VS_ERR_CANCELLED, "cancelled")
 
 #define VS_STATUS_ENUM_ENTRY(name, message) name,
 typedef enum vs_status { VS_STATUS_TABLE(VS_STATUS_ENUM_ENTRY) VS_STATUS_COUNT } vs_status;

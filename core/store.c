@@ -1,31 +1,133 @@
-/* store.c: sessions of player profiles: load-or-create, mutate, save and release.
+/* store.c: sessions of player profiles: leases, loads, saves, retries, autosave, transactions,
+ * locks, close, inspection and repair (see store.h for the contract).
  *
- * Sessions are kept in an array sorted by user id, so every walk over them (and so every
- * request they cause) happens in the same order on every run. A session is freed only when
- * no platform request of it is in flight, so a completion never finds it gone. */
+ * What it keeps true:
+ * - one platform request per session in flight at a time (in_flight), so requests for one key
+ *   are ordered and a retried old save can never overwrite a newer one;
+ * - every save's transform writes only if it finds this session's token in the lease, and a
+ *   release writes the lease away and remembers its token, so nothing acquires by accident;
+ * - a session is freed only when no request of it is in flight and its timers are cancelled,
+ *   so no platform callback ever finds it gone;
+ * - sessions are kept sorted by user id, so every walk over them (close, listing) happens in
+ *   the same order on every run; no pointer value reaches a decision.
+ * Time is measured with the platform's timers, never by subtracting wall-clock readings, so a
+ * server whose clock is skewed or jumps still judges lease expiry right. */
 #include "core/store.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/document.h"
+#include "core/ds_error.h"
+#include "core/json.h"
+
+#define DEFAULT_AUTOSAVE_US (30LL * 1000000)
+#define DEFAULT_LEASE_US (90LL * 1000000)
+#define RELEASE_TOPIC_PREFIX "vstore.release/"
+#define DEFAULT_VALUE_MAX_BYTES 4194304 /* PLATFORM.md: the largest value the store accepts */
+#define META_RESERVE_BYTES 1024         /* kept for the document's meta: data gets the rest */
 
 typedef struct session session;
+
+typedef enum load_outcome {
+    LOAD_NONE,
+    LOAD_ACQUIRED,
+    LOAD_TAKEN_OVER,
+    LOAD_MISSING, /* the key reads as missing: confirm before creating */
+    LOAD_INVALID, /* not a profile document */
+    LOAD_TOO_NEW, /* written by a newer schema */
+    LOAD_HELD,    /* another live session holds the lease */
+} load_outcome;
+
+typedef enum save_outcome {
+    SAVE_NONE,
+    SAVE_NOT_HELD,         /* release_if_held, and the lease is not ours: nothing to release */
+    SAVE_WRITTEN,
+    SAVE_LOST,             /* the lease is someone else's: nothing written */
+    SAVE_ALREADY_RELEASED, /* an earlier try of this release committed */
+    SAVE_NIL,              /* the key read as missing although this session holds it */
+} save_outcome;
+
+typedef struct waiter {
+    session *s;
+    vs_session_fn done;
+    void *arg;
+    vs_timer_id timer;
+} waiter;
+
+typedef struct lock_waiter {
+    vs_lock_id id;
+    vs_lock_fn fn;
+    void *arg;
+} lock_waiter;
 
 struct session {
     vs_store *store;
     int64_t user_id;
     char key[64];
     vs_session_state state;
-    vs_value *data; /* the profile, while ACTIVE or RELEASING */
+    vs_value *data; /* the profile, once loaded */
+    char token[24];
+    int64_t generation;
+    bool in_flight;     /* a platform request of this session is in flight */
+    vs_timer_id retry_timer;
+    unsigned attempt;   /* of the current load or save */
+    int last_code;      /* the last DataStore error, for wait's reason */
+    vs_status last_reason;
+
+    /* loading */
+    load_outcome outcome;
+    bool create_confirmed; /* the version history said the key never existed */
     bool leave_requested;
+    vs_lease held;          /* the last foreign lease seen */
+    bool held_seen;
+    vs_lease held_prev;     /* what was known when the request in flight was sent: a transform
+                               run again on a conflict compares with this, not with itself */
+    bool held_prev_seen;
+    bool held_stale;        /* held has not changed for lease_us of our timers */
+    vs_timer_id stale_timer;
+
+    /* saving */
+    save_outcome sout;
+    vs_value *snapshot;  /* the data being written by the save in flight */
+    bool write_data;     /* false: a release that writes the lease away only */
+    bool releasing;      /* the session is to end: its next write gives the lease back */
+    bool writing_release; /* the write in flight was sent as the release (not a plain save
+                             that a leave caught in flight) */
+    bool release_if_held; /* a release after a load of unknown outcome: nothing to do when the
+                             lease is not ours */
+    bool release_unsaved; /* the release could not write the data (validation): say so */
+    bool renew_due;       /* the lease must be renewed by this save, data or not */
+    bool save_again;     /* a save was asked for while one was in flight */
+    uint64_t saved_hash;
+    bool saved_hash_known;
+    int64_t since_write_us; /* timer time since the last committed write */
+    vs_timer_id autosave_timer;
+    int64_t tick_us;         /* the delay of the autosave tick now scheduled */
+
+    /* who to tell */
     vs_session_fn on_loaded;
     void *loaded_arg;
     vs_session_fn on_released;
     void *released_arg;
+    waiter **waiters;
+    size_t waiter_count;
+
+    /* a join while releasing: load again afterwards */
+    bool rejoin;
+    vs_session_fn rejoin_done;
+    void *rejoin_arg;
+
+    /* local locks */
+    vs_lock_id lock_holder;
+    lock_waiter *lock_queue;
+    size_t lock_count;
 };
+
+typedef struct pending_op pending_op;
 
 struct vs_store {
     vs_platform platform;
@@ -33,8 +135,25 @@ struct vs_store {
     char *key_prefix;
     vs_value *template_;
     int64_t schema;
+    int64_t autosave_us;
+    int64_t lease_us;
+    vs_retry_policy retry;
+    const vs_migrations *migrations;
+    const vs_validators *validators;
+    size_t data_max_bytes; /* the canonical JSON of data may be this long */
+    bool reconcile;
+    vs_critical critical;
     session **sessions; /* sorted by user_id */
     size_t session_count, session_cap;
+    bool closing;
+    void (*closed)(void *arg);
+    void *closed_arg;
+    vs_sub_id release_sub;
+    char release_topic[96];
+    pending_op **ops; /* inspections and repairs in flight, freed with the store */
+    size_t op_count, op_cap;
+    vs_lock_id next_lock;
+    vs_timer_id critical_timer; /* looks whether the critical state can be left */
 };
 
 const char *vs_session_state_name(vs_session_state state)
@@ -43,7 +162,9 @@ const char *vs_session_state_name(vs_session_state state)
     case VS_SESSION_NONE: return "NONE";
     case VS_SESSION_LOADING: return "LOADING";
     case VS_SESSION_ACTIVE: return "ACTIVE";
+    case VS_SESSION_SAVING: return "SAVING";
     case VS_SESSION_RELEASING: return "RELEASING";
+    case VS_SESSION_LOST: return "LOST";
     }
     return "UNKNOWN";
 }
@@ -55,6 +176,905 @@ const char *vs_event_kind_name(vs_event_kind kind)
 #undef NAME
     return (unsigned)kind < VS_EV_KIND_COUNT ? names[kind] : "unknown";
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Small helpers
+ * ---------------------------------------------------------------------------------------- */
+
+static const vs_platform_ops *ops(const vs_store *store)
+{
+    return store->platform.ops;
+}
+
+static void *pctx(const vs_store *store)
+{
+    return store->platform.ctx;
+}
+
+static void emit(vs_store *store, vs_event_kind kind, int64_t user_id, int code, const char *message)
+{
+    if (!ops(store)->emit)
+        return;
+    vs_event ev = {.kind = kind, .user_id = user_id, .code = code, .message = message};
+    ops(store)->emit(pctx(store), &ev);
+}
+
+static vs_timer_id start_timer(vs_store *store, int64_t delay_us, vs_timer_fn fn, void *arg)
+{
+    return ops(store)->timer_start(pctx(store), delay_us, fn, arg);
+}
+
+static void cancel_timer(vs_store *store, vs_timer_id *id)
+{
+    if (*id)
+        ops(store)->timer_cancel(pctx(store), *id);
+    *id = 0;
+}
+
+static void set_error(vs_error *err, vs_status status, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void set_error(vs_error *err, vs_status status, int code, const char *fmt, ...)
+{
+    err->status = status;
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+static void critical_check(void *arg);
+
+/* While critical, a timer looks when the state is due to end, so an idle store leaves it too. */
+static void plan_critical_check(vs_store *store)
+{
+    cancel_timer(store, &store->critical_timer);
+    vs_time_us delay = vs_critical_leave_delay_us(&store->critical);
+    if (delay >= 0)
+        store->critical_timer = start_timer(store, delay > 0 ? delay : 1, critical_check, store);
+}
+
+static void critical_check(void *arg)
+{
+    vs_store *store = arg;
+    store->critical_timer = 0;
+    if (vs_critical_poll(&store->critical, ops(store)->now(pctx(store))) == VS_CRITICAL_LEFT)
+        emit(store, VS_EV_CRITICAL_LEFT, 0, 0, "errors back to normal");
+    else
+        plan_critical_check(store);
+}
+
+/* An error counts towards the critical state. */
+static void note_error(vs_store *store, int64_t user_id)
+{
+    if (vs_critical_note_error(&store->critical, ops(store)->now(pctx(store))) == VS_CRITICAL_ENTERED) {
+        emit(store, VS_EV_CRITICAL_ENTERED, user_id, 0, "too many errors in a short time");
+        plan_critical_check(store);
+    }
+}
+
+static void note_success(vs_store *store)
+{
+    if (vs_critical_poll(&store->critical, ops(store)->now(pctx(store))) == VS_CRITICAL_LEFT) {
+        cancel_timer(store, &store->critical_timer);
+        emit(store, VS_EV_CRITICAL_LEFT, 0, 0, "errors back to normal");
+    }
+}
+
+static int64_t retry_delay(vs_store *store, unsigned attempt)
+{
+    return vs_retry_delay_us(&store->retry, (int)attempt, store->closing, ops(store)->random(pctx(store)));
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The session list
+ * ---------------------------------------------------------------------------------------- */
+
+static size_t lower_bound(const vs_store *store, int64_t user_id)
+{
+    size_t lo = 0, hi = store->session_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (store->sessions[mid]->user_id < user_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static session *find_session(const vs_store *store, int64_t user_id)
+{
+    size_t i = lower_bound(store, user_id);
+    return i < store->session_count && store->sessions[i]->user_id == user_id ? store->sessions[i] : NULL;
+}
+
+static vs_status insert_session(vs_store *store, session *s)
+{
+    if (store->session_count == store->session_cap) {
+        size_t cap = store->session_cap ? store->session_cap * 2 : 16;
+        session **p = realloc(store->sessions, cap * sizeof *p);
+        if (!p)
+            return VS_ERR_NOMEM;
+        store->sessions = p;
+        store->session_cap = cap;
+    }
+    size_t i = lower_bound(store, s->user_id);
+    memmove(&store->sessions[i + 1], &store->sessions[i], (store->session_count - i) * sizeof *store->sessions);
+    store->sessions[i] = s;
+    store->session_count++;
+    return VS_OK;
+}
+
+static void session_free(session *s)
+{
+    for (size_t i = 0; i < s->waiter_count; i++)
+        free(s->waiters[i]);
+    free(s->waiters);
+    free(s->lock_queue);
+    vs_free(s->data);
+    vs_free(s->snapshot);
+    free(s);
+}
+
+static void cancel_session_timers(session *s)
+{
+    vs_store *store = s->store;
+    cancel_timer(store, &s->retry_timer);
+    cancel_timer(store, &s->stale_timer);
+    cancel_timer(store, &s->autosave_timer);
+    for (size_t i = 0; i < s->waiter_count; i++)
+        cancel_timer(store, &s->waiters[i]->timer);
+}
+
+static void check_closed(vs_store *store);
+
+/* Removes a session that has nothing in flight. */
+static void remove_session(session *s)
+{
+    vs_store *store = s->store;
+    cancel_session_timers(s);
+    size_t i = lower_bound(store, s->user_id);
+    if (i < store->session_count && store->sessions[i] == s) {
+        memmove(&store->sessions[i], &store->sessions[i + 1],
+                (store->session_count - i - 1) * sizeof *store->sessions);
+        store->session_count--;
+    }
+    session_free(s);
+    check_closed(store);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Telling waiters
+ * ---------------------------------------------------------------------------------------- */
+
+/* Calls every waiter with err (NULL: loaded), and the join's callback. The callbacks may call
+ * back into the store, so everything is taken off the session first. */
+static void finish_waiting(session *s, const vs_error *err)
+{
+    vs_store *store = s->store;
+    int64_t user_id = s->user_id;
+    waiter **ws = s->waiters;
+    size_t n = s->waiter_count;
+    s->waiters = NULL;
+    s->waiter_count = 0;
+    vs_session_fn loaded = s->on_loaded;
+    void *loaded_arg = s->loaded_arg;
+    s->on_loaded = NULL;
+    for (size_t i = 0; i < n; i++)
+        cancel_timer(store, &ws[i]->timer);
+    if (loaded)
+        loaded(loaded_arg, user_id, err);
+    for (size_t i = 0; i < n; i++) {
+        ws[i]->done(ws[i]->arg, user_id, err);
+        free(ws[i]);
+    }
+    free(ws);
+}
+
+static void waiter_timeout(void *arg)
+{
+    waiter *w = arg;
+    session *s = w->s;
+    w->timer = 0;
+    for (size_t i = 0; i < s->waiter_count; i++) {
+        if (s->waiters[i] != w)
+            continue;
+        memmove(&s->waiters[i], &s->waiters[i + 1], (s->waiter_count - i - 1) * sizeof *s->waiters);
+        s->waiter_count--;
+        break;
+    }
+    vs_error err;
+    if (s->last_reason == VS_ERR_LEASE_HELD)
+        set_error(&err, VS_ERR_LEASE_HELD, 0, "timed out: another server (%s) holds the profile's lease",
+                  s->held.owner);
+    else if (s->last_reason == VS_ERR_UNAVAILABLE)
+        set_error(&err, VS_ERR_UNAVAILABLE, s->last_code,
+                  "timed out: the DataStore keeps failing (last error %d: %s)", s->last_code,
+                  vs_ds_error_message(s->last_code));
+    else
+        set_error(&err, VS_ERR_TIMEOUT, 0, "timed out while the profile was loading");
+    w->done(w->arg, s->user_id, &err);
+    free(w);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Loading
+ * ---------------------------------------------------------------------------------------- */
+
+static void attempt_load(session *s);
+static void start_release(session *s);
+static void schedule_autosave(session *s, bool first);
+static void end_session_with(session *s, const vs_error *err);
+
+static bool same_lease(const vs_lease *a, const vs_lease *b)
+{
+    return a->held == b->held && a->generation == b->generation && a->renewals == b->renewals &&
+           strcmp(a->token, b->token) == 0;
+}
+
+static bool load_transform(void *arg, const vs_value *current, const vs_key_info *info,
+                           vs_ds_write *out)
+{
+    session *s = arg;
+    vs_store *store = s->store;
+    (void)info;
+    s->outcome = LOAD_NONE;
+    if (current == NULL) {
+        if (!s->create_confirmed) {
+            s->outcome = LOAD_MISSING;
+            return false;
+        }
+        vs_lease mine = {.held = true, .generation = 1};
+        snprintf(mine.owner, sizeof mine.owner, "%s", ops(store)->server_name(pctx(store)));
+        snprintf(mine.token, sizeof mine.token, "%s", s->token);
+        vs_doc_change change = {.data = store->template_, .schema = store->schema, .lease = &mine,
+                                .generation = 1};
+        out->value = vs_doc_apply(NULL, &change);
+        s->generation = 1;
+        s->outcome = LOAD_ACQUIRED;
+        return out->value != NULL;
+    }
+    if (!vs_doc_data(current) || !vs_doc_meta(current)) {
+        s->outcome = LOAD_INVALID;
+        return false;
+    }
+    if (vs_doc_meta_int(current, VS_DOC_SCHEMA, 1) > store->schema) {
+        s->outcome = LOAD_TOO_NEW;
+        return false;
+    }
+    vs_lease lease;
+    vs_doc_lease(current, &lease);
+    bool mine = lease.held && strcmp(lease.token, s->token) == 0;
+    bool takeover = false;
+    if (lease.held && !mine) {
+        /* Another session holds it. It is stale only if our own timers saw it unchanged for a
+         * whole lease length; anything else (a renewal, a new holder) starts the wait again. */
+        if (s->held_prev_seen && same_lease(&lease, &s->held_prev) && s->held_stale) {
+            takeover = true;
+        } else {
+            s->held = lease;
+            s->held_seen = true;
+            s->outcome = LOAD_HELD;
+            return false;
+        }
+    }
+    int64_t generation = vs_doc_meta_int(current, "generation", 0);
+    if (lease.generation > generation)
+        generation = lease.generation;
+    vs_lease next = {.held = true, .generation = mine ? lease.generation : generation + 1,
+                     .renewals = mine ? lease.renewals : 0};
+    snprintf(next.owner, sizeof next.owner, "%s", ops(store)->server_name(pctx(store)));
+    snprintf(next.token, sizeof next.token, "%s", s->token);
+    vs_doc_change change = {.lease = &next,
+                            .generation = next.generation > generation ? next.generation : generation};
+    out->value = vs_doc_apply(current, &change);
+    s->generation = next.generation;
+    s->outcome = takeover ? LOAD_TAKEN_OVER : LOAD_ACQUIRED;
+    return out->value != NULL;
+}
+
+static void retry_load_timer(void *arg)
+{
+    session *s = arg;
+    s->retry_timer = 0;
+    attempt_load(s);
+}
+
+static void schedule_load_retry(session *s, int64_t delay_us)
+{
+    cancel_timer(s->store, &s->retry_timer);
+    s->retry_timer = start_timer(s->store, delay_us, retry_load_timer, s);
+}
+
+static void stale_timer_fired(void *arg)
+{
+    session *s = arg;
+    s->stale_timer = 0;
+    s->held_stale = true;
+    /* Look again now: if the lease is still what we saw a lease length ago, it is ours. */
+    if (s->state == VS_SESSION_LOADING && !s->in_flight) {
+        cancel_timer(s->store, &s->retry_timer);
+        attempt_load(s);
+    }
+}
+
+static void ask_holder_to_release(session *s)
+{
+    vs_store *store = s->store;
+    if (!ops(store)->msg_publish || !s->held.owner[0])
+        return;
+    char topic[96], body[256];
+    snprintf(topic, sizeof topic, RELEASE_TOPIC_PREFIX "%s", s->held.owner);
+    int n = snprintf(body, sizeof body, "%s\n%s\n%s", store->name, s->key, s->held.token);
+    ops(store)->msg_publish(pctx(store), topic, body, (size_t)n, NULL, NULL);
+}
+
+/* The key reads as missing: the version history says whether it ever existed. */
+static void versions_done(void *arg, const vs_ds_versions *result)
+{
+    session *s = arg;
+    vs_store *store = s->store;
+    s->in_flight = false;
+    if (s->leave_requested) {
+        end_session_with(s, NULL);
+        return;
+    }
+    /* It never existed, or its newest version is a removal's tombstone: create it afresh. */
+    if (result->code == 0 && (result->count == 0 || result->items[0].deleted)) {
+        s->create_confirmed = true;
+        attempt_load(s);
+        return;
+    }
+    s->attempt++;
+    if (result->code == 0) {
+        /* It has versions, so it exists: the read lied (the nil-read incident). Never create
+         * from the template over it; try again later. */
+        emit(store, VS_EV_NIL_READ_SUSPECTED, s->user_id, 0,
+             "the profile reads as missing but has stored versions: not creating it from the template");
+        s->last_reason = VS_ERR_UNAVAILABLE;
+    } else {
+        s->last_code = result->code;
+        s->last_reason = VS_ERR_UNAVAILABLE;
+    }
+    note_error(store, s->user_id);
+    schedule_load_retry(s, retry_delay(store, s->attempt));
+}
+
+static void load_failed(session *s, vs_status status, int code, const char *message)
+{
+    vs_error err;
+    set_error(&err, status, code, "%s", message);
+    emit(s->store, VS_EV_LOAD_FAILED, s->user_id, code ? code : (int)status, err.message);
+    end_session_with(s, &err);
+}
+
+static void loaded(session *s, const vs_value *doc)
+{
+    vs_store *store = s->store;
+    char why[200] = "";
+    vs_value *data = vs_copy(vs_doc_data(doc));
+    int64_t schema = vs_doc_meta_int(doc, VS_DOC_SCHEMA, 1);
+    int64_t new_schema = schema;
+    vs_status st = data ? VS_OK : VS_ERR_NOMEM;
+    if (st == VS_OK)
+        st = vs_migrate(store->migrations, store->schema, data, schema, &new_schema, why, sizeof why);
+    if (st != VS_OK) {
+        vs_free(data);
+        emit(store, VS_EV_MIGRATION_FAILED, s->user_id, (int)st, why);
+        /* We hold the lease: give it back without touching the data. */
+        s->state = VS_SESSION_RELEASING;
+        s->releasing = true;
+        s->write_data = false;
+        s->last_reason = st;
+        s->leave_requested = true;
+        s->data = NULL;
+        vs_error err;
+        set_error(&err, st, 0, "%s", why[0] ? why : vs_status_message(st));
+        finish_waiting(s, &err);
+        start_release(s);
+        return;
+    }
+    /* Fields the template has and the stored profile lacks are added (a game added a field). */
+    if (store->reconcile && vs_type_of(data) == VS_MAP) {
+        for (size_t i = 0; i < vs_map_len(store->template_); i++) {
+            size_t len;
+            const char *k = vs_map_key_at(store->template_, i, &len);
+            if (!vs_map_key_is_int(store->template_, i) && !vs_map_get_n(data, k, len))
+                vs_map_set_n(data, k, len, vs_copy(vs_map_value_at(store->template_, i)));
+        }
+    }
+    s->data = data;
+    s->state = VS_SESSION_ACTIVE;
+    s->since_write_us = 0;
+    s->saved_hash_known = false; /* migrations or reconciliation may have changed it */
+    s->attempt = 0;
+    if (new_schema == schema && vs_value_hash(vs_doc_data(doc), &s->saved_hash) == VS_OK) {
+        uint64_t now_hash;
+        s->saved_hash_known = vs_value_hash(data, &now_hash) == VS_OK && now_hash == s->saved_hash;
+    }
+    emit(store, VS_EV_PROFILE_LOADED, s->user_id, 0, "profile loaded");
+    note_success(store);
+    schedule_autosave(s, true);
+    finish_waiting(s, NULL);
+    s = find_session(store, s->user_id) == s ? s : NULL; /* a callback may have left */
+    if (s && s->leave_requested && s->state == VS_SESSION_ACTIVE)
+        start_release(s);
+}
+
+static void load_done(void *arg, const vs_ds_result *r)
+{
+    session *s = arg;
+    vs_store *store = s->store;
+    s->in_flight = false;
+    if (r->code != 0) {
+        s->last_code = r->code;
+        s->last_reason = VS_ERR_UNAVAILABLE;
+        vs_retry_decision d = vs_retry_decide(&store->retry, r->code, (int)s->attempt + 1, store->closing);
+        note_error(store, s->user_id);
+        if (vs_diag_is_budget_code(r->code))
+            emit(store, VS_EV_BUDGET_EXHAUSTED, s->user_id, r->code, r->message);
+        if (s->leave_requested) {
+            /* The load may have taken the lease although it failed: give it back if so. */
+            vs_error gone;
+            set_error(&gone, VS_ERR_NOT_LOADED, 0, "the player left before the profile loaded");
+            finish_waiting(s, &gone);
+            s->release_if_held = true;
+            s->data = NULL;
+            start_release(s);
+            return;
+        }
+        if (d.action == VS_RETRY_AGAIN) {
+            s->attempt++;
+            emit(store, VS_EV_RETRY, s->user_id, r->code, r->message);
+            schedule_load_retry(s, retry_delay(store, s->attempt));
+            return;
+        }
+        char msg[200];
+        snprintf(msg, sizeof msg, "load failed: DataStore error %d: %s", r->code, r->message);
+        load_failed(s, d.action == VS_RETRY_GIVE_UP_SHUTDOWN ? VS_ERR_CLOSED : VS_ERR_UNAVAILABLE, r->code, msg);
+        return;
+    }
+    if (r->cancelled) {
+        switch (s->outcome) {
+        case LOAD_MISSING:
+            if (s->leave_requested) {
+                end_session_with(s, NULL);
+                return;
+            }
+            s->in_flight = true;
+            ops(store)->ds_list_versions(pctx(store), store->name, s->key, true, INT64_MIN, INT64_MAX,
+                                         1, versions_done, s);
+            return;
+        case LOAD_INVALID:
+            load_failed(s, VS_ERR_INVALID, 0, "the stored value is not a profile document: not touching it");
+            return;
+        case LOAD_TOO_NEW:
+            emit(store, VS_EV_SCHEMA_TOO_NEW, s->user_id, 0, "stored schema is newer than this server's");
+            load_failed(s, VS_ERR_SCHEMA_TOO_NEW, 0,
+                        "the profile was written by a newer server (a newer schema): not loading it, "
+                        "to avoid a downgrade");
+            return;
+        case LOAD_HELD:
+        default:
+            s->last_reason = VS_ERR_LEASE_HELD;
+            if (s->leave_requested) {
+                end_session_with(s, NULL);
+                return;
+            }
+            if (!s->held_prev_seen || !same_lease(&s->held, &s->held_prev)) {
+                /* A new lease or a renewal: its lease length starts now, on our timer. */
+                s->held_stale = false;
+                cancel_timer(store, &s->stale_timer);
+                s->stale_timer = start_timer(store, store->lease_us, stale_timer_fired, s);
+                ask_holder_to_release(s);
+            }
+            s->attempt++;
+            /* Look again soon: the holder may release when asked. */
+            int64_t delay = retry_delay(store, s->attempt);
+            if (delay > store->lease_us / 6)
+                delay = store->lease_us / 6;
+            schedule_load_retry(s, delay);
+            return;
+        }
+    }
+    if (s->outcome == LOAD_TAKEN_OVER)
+        emit(store, VS_EV_LEASE_TAKEN_OVER, s->user_id, 0, "took over a lease that had expired");
+    cancel_timer(store, &s->stale_timer);
+    if (s->leave_requested && s->state == VS_SESSION_LOADING) {
+        /* Loaded for nobody: hand the lease straight back, leaving the stored data as it is
+         * (it may be at an older schema, unmigrated). */
+        vs_error gone;
+        set_error(&gone, VS_ERR_NOT_LOADED, 0, "the player left before the profile loaded");
+        finish_waiting(s, &gone);
+        s->data = NULL;
+        start_release(s);
+        return;
+    }
+    loaded(s, r->value);
+}
+
+static void attempt_load(session *s)
+{
+    vs_store *store = s->store;
+    if (s->in_flight)
+        return;
+    if (s->leave_requested) {
+        end_session_with(s, NULL);
+        return;
+    }
+    s->in_flight = true;
+    s->held_prev = s->held;
+    s->held_prev_seen = s->held_seen;
+    ops(store)->ds_update(pctx(store), store->name, s->key, load_transform, s, load_done, s);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Saving and releasing
+ * ---------------------------------------------------------------------------------------- */
+
+static void attempt_save(session *s);
+
+static bool save_transform(void *arg, const vs_value *current, const vs_key_info *info,
+                           vs_ds_write *out)
+{
+    session *s = arg;
+    vs_store *store = s->store;
+    (void)info;
+    s->sout = SAVE_NONE;
+    if (current == NULL) {
+        s->sout = SAVE_NIL;
+        return false;
+    }
+    vs_lease lease;
+    vs_doc_lease(current, &lease);
+    if (!lease.held || strcmp(lease.token, s->token) != 0) {
+        char last[24];
+        vs_doc_meta_string(current, "last_token", last, sizeof last);
+        /* Our release already committed (and someone may have acquired since). */
+        if (s->writing_release && strcmp(last, s->token) == 0)
+            s->sout = SAVE_ALREADY_RELEASED;
+        else if (s->release_if_held)
+            s->sout = SAVE_NOT_HELD;
+        else
+            s->sout = SAVE_LOST;
+        return false;
+    }
+    int64_t generation = vs_doc_meta_int(current, "generation", lease.generation);
+    vs_lease renewed = lease;
+    renewed.renewals++;
+    vs_doc_change change = {
+        .data = s->write_data ? s->snapshot : NULL,
+        .schema = store->schema,
+        .lease = s->writing_release ? NULL : &renewed,
+        .generation = generation,
+        .last_token = s->writing_release ? s->token : NULL,
+    };
+    out->value = vs_doc_apply(current, &change);
+    s->sout = SAVE_WRITTEN;
+    return out->value != NULL;
+}
+
+static void release_finished(session *s, const vs_error *err)
+{
+    vs_store *store = s->store;
+    vs_session_fn done = s->on_released;
+    void *done_arg = s->released_arg;
+    int64_t user_id = s->user_id;
+    bool rejoin = s->rejoin;
+    vs_session_fn rejoin_done = s->rejoin_done;
+    void *rejoin_arg = s->rejoin_arg;
+    waiter **ws = s->waiters;
+    size_t wn = s->waiter_count;
+    s->waiters = NULL;
+    s->waiter_count = 0;
+    if (!err)
+        emit(store, VS_EV_PROFILE_RELEASED, user_id, 0, "profile released");
+    remove_session(s);
+    if (done)
+        done(done_arg, user_id, err);
+    if (rejoin && !store->closing && vs_store_join(store, user_id, rejoin_done, rejoin_arg) == VS_OK) {
+        /* Waiters of the old session wait for the new one. */
+        session *n = find_session(store, user_id);
+        for (size_t i = 0; n && i < wn; i++) {
+            waiter *w = ws[i];
+            w->s = n;
+            waiter **p = realloc(n->waiters, (n->waiter_count + 1) * sizeof *p);
+            if (!p)
+                abort();
+            n->waiters = p;
+            n->waiters[n->waiter_count++] = w; /* its timeout keeps running */
+        }
+        if (n) {
+            free(ws);
+            return;
+        }
+    }
+    if (rejoin && rejoin_done) {
+        vs_error closing;
+        set_error(&closing, VS_ERR_CLOSED, 0, "the server is closing: the rejoin does not load");
+        rejoin_done(rejoin_arg, user_id, &closing);
+    }
+    vs_error closed;
+    set_error(&closed, VS_ERR_NOT_LOADED, 0, "the profile was released before it could be waited for");
+    for (size_t i = 0; i < wn; i++) {
+        cancel_timer(store, &ws[i]->timer);
+        ws[i]->done(ws[i]->arg, user_id, &closed);
+        free(ws[i]);
+    }
+    free(ws);
+}
+
+static void save_retry_timer(void *arg)
+{
+    session *s = arg;
+    s->retry_timer = 0;
+    attempt_save(s);
+}
+
+static void become_lost(session *s)
+{
+    vs_store *store = s->store;
+    s->state = VS_SESSION_LOST;
+    cancel_timer(store, &s->autosave_timer);
+    emit(store, VS_EV_LEASE_LOST, s->user_id, 0,
+         "another session took the profile's lease: this session's changes are not written");
+    note_error(store, s->user_id);
+    if (s->releasing) {
+        vs_error err;
+        set_error(&err, VS_ERR_LOST, 0, "the lease was lost before the profile could be saved");
+        release_finished(s, &err);
+    }
+}
+
+static void save_done(void *arg, const vs_ds_result *r)
+{
+    session *s = arg;
+    vs_store *store = s->store;
+    s->in_flight = false;
+    if (r->code != 0) {
+        s->last_code = r->code;
+        vs_retry_decision d = vs_retry_decide(&store->retry, r->code, (int)s->attempt + 1, store->closing);
+        note_error(store, s->user_id);
+        if (vs_diag_is_budget_code(r->code))
+            emit(store, VS_EV_BUDGET_EXHAUSTED, s->user_id, r->code, r->message);
+        if (d.action == VS_RETRY_AGAIN) {
+            /* Harmless even if it committed: the transform checks the lease again and writes
+             * the newest data. */
+            s->attempt++;
+            emit(store, VS_EV_RETRY, s->user_id, r->code, r->message);
+            s->retry_timer = start_timer(store, retry_delay(store, s->attempt), save_retry_timer, s);
+            return;
+        }
+        char msg[200];
+        snprintf(msg, sizeof msg, "save failed: DataStore error %d: %s", r->code, r->message);
+        emit(store, VS_EV_SAVE_FAILED, s->user_id, r->code, msg);
+        s->attempt = 0;
+        if (s->writing_release) {
+            vs_error err;
+            set_error(&err, VS_ERR_UNAVAILABLE, r->code, "%s", msg);
+            release_finished(s, &err);
+            return;
+        }
+        if (s->releasing) { /* a plain save failed while a leave waited: now the release */
+            start_release(s);
+            return;
+        }
+        s->state = VS_SESSION_ACTIVE;
+        return;
+    }
+    s->attempt = 0;
+    if (r->cancelled) {
+        switch (s->sout) {
+        case SAVE_LOST:
+            become_lost(s);
+            return;
+        case SAVE_ALREADY_RELEASED:
+            release_finished(s, NULL);
+            return;
+        case SAVE_NOT_HELD: {
+            vs_error gone;
+            set_error(&gone, VS_ERR_NOT_LOADED, 0, "the player left before the profile loaded");
+            release_finished(s, s->on_released ? &gone : NULL);
+            return;
+        }
+        case SAVE_NIL:
+        default:
+            /* We hold the key, so a missing read is the store's error: try again. */
+            emit(store, VS_EV_NIL_READ_SUSPECTED, s->user_id, 0, "the profile read as missing while leased");
+            s->attempt++;
+            s->retry_timer = start_timer(store, retry_delay(store, s->attempt), save_retry_timer, s);
+            return;
+        }
+    }
+    note_success(store);
+    s->since_write_us = 0;
+    s->renew_due = false;
+    if (s->write_data && s->snapshot)
+        s->saved_hash_known = vs_value_hash(s->snapshot, &s->saved_hash) == VS_OK;
+    if (s->write_data)
+        emit(store, VS_EV_PROFILE_SAVED, s->user_id, 0, "profile saved");
+    if (s->writing_release) {
+        vs_error unsaved;
+        set_error(&unsaved, VS_ERR_INVALID, 0,
+                  "the profile failed validation and was not saved; its lease was released");
+        release_finished(s, s->release_unsaved ? &unsaved : NULL);
+        return;
+    }
+    if (s->releasing) {
+        /* A plain save caught in flight by a leave: the release is a write of its own. */
+        start_release(s);
+        return;
+    }
+    s->state = VS_SESSION_ACTIVE;
+    if (s->save_again) {
+        s->save_again = false;
+        attempt_save(s);
+    }
+}
+
+/* Takes the snapshot to write and checks it is storable and valid. false: nothing to write
+ * (the data stays in memory; the event says why). */
+static bool prepare_snapshot(session *s)
+{
+    vs_store *store = s->store;
+    vs_free(s->snapshot);
+    s->snapshot = NULL;
+    s->write_data = false;
+    if (!s->data)
+        return false;
+    char why[200] = "";
+    vs_status st = vs_validate(store->validators, s->data, store->data_max_bytes, why, sizeof why);
+    if (st != VS_OK) {
+        emit(store, VS_EV_VALIDATION_FAILED, s->user_id, (int)st, why);
+        return false;
+    }
+    s->snapshot = vs_copy(s->data);
+    s->write_data = s->snapshot != NULL;
+    return s->write_data;
+}
+
+static void attempt_save(session *s)
+{
+    vs_store *store = s->store;
+    if (s->in_flight || s->state == VS_SESSION_LOST)
+        return;
+    /* Every attempt writes the newest data. Data that fails validation is not written, but the
+     * write still goes (lease only): a release still gives the lease back, and a live session
+     * still renews its lease rather than let it expire under it. */
+    if (!s->data || !prepare_snapshot(s)) {
+        s->write_data = false;
+        if (s->releasing && s->data)
+            s->release_unsaved = true;
+        if (!s->releasing && !s->renew_due) {
+            s->state = VS_SESSION_ACTIVE; /* nothing worth a request: keep the data in memory */
+            return;
+        }
+    }
+    s->state = s->releasing ? VS_SESSION_RELEASING : VS_SESSION_SAVING;
+    s->writing_release = s->releasing;
+    s->in_flight = true;
+    ops(store)->ds_update(pctx(store), store->name, s->key, save_transform, s, save_done, s);
+}
+
+static void start_save(session *s)
+{
+    if (s->in_flight || s->retry_timer) {
+        s->save_again = true;
+        return;
+    }
+    attempt_save(s);
+}
+
+static void start_release(session *s)
+{
+    vs_store *store = s->store;
+    cancel_timer(store, &s->autosave_timer);
+    s->releasing = true;
+    s->save_again = false;
+    s->state = VS_SESSION_RELEASING;
+    if (s->in_flight || s->retry_timer) {
+        /* The save in flight (or waiting to retry) becomes the release when it ends. */
+        cancel_timer(store, &s->retry_timer);
+        if (s->in_flight)
+            return;
+    }
+    s->attempt = 0;
+    attempt_save(s);
+}
+
+static void autosave_tick(void *arg)
+{
+    session *s = arg;
+    vs_store *store = s->store;
+    s->autosave_timer = 0;
+    s->since_write_us += s->tick_us; /* the time this tick actually waited */
+    schedule_autosave(s, false);
+    if (s->state != VS_SESSION_ACTIVE || s->in_flight || s->retry_timer)
+        return;
+    /* Renew now if waiting for the next tick would leave more than a third of the lease
+     * without a write. */
+    bool renew = s->since_write_us + s->tick_us > store->lease_us / 3;
+    bool due = s->since_write_us >= store->autosave_us;
+    uint64_t h;
+    bool changed = !s->saved_hash_known || vs_value_hash(s->data, &h) != VS_OK || h != s->saved_hash;
+    if (renew || (due && changed)) {
+        s->renew_due = renew;
+        attempt_save(s);
+    }
+}
+
+static void schedule_autosave(session *s, bool first)
+{
+    vs_store *store = s->store;
+    /* Ticks come often enough for both the autosave interval and lease renewal (a sixth of the
+     * lease, so a renewal can wait for a tick and still come within a third); the first is
+     * spread at random so profiles loaded together do not save together. */
+    int64_t tick = store->autosave_us < store->lease_us / 6 ? store->autosave_us : store->lease_us / 6;
+    if (tick < 1)
+        tick = 1;
+    int64_t delay = tick;
+    if (first)
+        delay = 1 + (int64_t)(ops(store)->random(pctx(store)) % (uint64_t)tick);
+    s->tick_us = delay;
+    cancel_timer(store, &s->autosave_timer);
+    s->autosave_timer = start_timer(store, delay, autosave_tick, s);
+}
+
+/* Ends a session that holds nothing (never loaded, or giving up): tells everyone. */
+static void end_session_with(session *s, const vs_error *err)
+{
+    vs_store *store = s->store;
+    vs_error gone;
+    if (!err) {
+        set_error(&gone, VS_ERR_NOT_LOADED, 0, "the player left before the profile loaded");
+        err = &gone;
+    }
+    vs_session_fn released = s->on_released;
+    void *released_arg = s->released_arg;
+    int64_t user_id = s->user_id;
+    cancel_session_timers(s);
+    finish_waiting(s, err);
+    if (find_session(store, user_id) != s)
+        return;
+    remove_session(s);
+    if (released)
+        released(released_arg, user_id, err == &gone ? NULL : err);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Release requests from other servers
+ * ---------------------------------------------------------------------------------------- */
+
+static void on_release_request(void *arg, const char *topic, const char *data, size_t len)
+{
+    vs_store *store = arg;
+    (void)topic;
+    char buf[300];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), data);
+    char *key = strchr(buf, '\n');
+    char *token = key ? strchr(key + 1, '\n') : NULL;
+    if (!key || !token)
+        return;
+    *key++ = '\0';
+    *token++ = '\0';
+    if (strcmp(buf, store->name) != 0)
+        return;
+    for (size_t i = 0; i < store->session_count; i++) {
+        session *s = store->sessions[i];
+        if (strcmp(s->key, key) != 0 || strcmp(s->token, token) != 0)
+            continue;
+        /* Someone needs this profile elsewhere: the player has moved on. */
+        if (s->state == VS_SESSION_ACTIVE || s->state == VS_SESSION_SAVING)
+            start_release(s);
+        return;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Store lifecycle and the public calls
+ * ---------------------------------------------------------------------------------------- */
 
 vs_status vs_store_new(const vs_store_config *config, const vs_platform *platform, vs_store **out)
 {
@@ -69,26 +1089,67 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
     store->key_prefix = strdup(config->key_prefix ? config->key_prefix : "Player_");
     store->template_ = vs_copy(config->template_);
     store->schema = config->schema > 0 ? config->schema : 1;
+    store->autosave_us = config->autosave_interval_us > 0 ? config->autosave_interval_us : DEFAULT_AUTOSAVE_US;
+    store->lease_us = config->lease_us > 0 ? config->lease_us : DEFAULT_LEASE_US;
+    store->retry = vs_retry_policy_with_defaults(&config->retry);
+    if (vs_retry_policy_check(&store->retry, NULL) != VS_OK) {
+        vs_store_free(store);
+        return VS_ERR_ARG;
+    }
+    store->migrations = config->migrations;
+    char why[200];
+    if (vs_migrations_check(config->migrations, store->schema, why, sizeof why) != VS_OK) {
+        vs_store_free(store);
+        return VS_ERR_MIGRATION;
+    }
+    store->validators = config->validators;
+    int64_t max = config->value_max_bytes > 0 ? config->value_max_bytes : DEFAULT_VALUE_MAX_BYTES;
+    store->data_max_bytes = max > META_RESERVE_BYTES ? (size_t)(max - META_RESERVE_BYTES) : 0;
+    store->reconcile = !config->no_reconcile;
+    if (vs_critical_init(&store->critical, config->critical_threshold > 0 ? config->critical_threshold : VS_CRITICAL_DEFAULT_THRESHOLD,
+                         config->critical_window_us > 0 ? config->critical_window_us : VS_CRITICAL_DEFAULT_WINDOW_US) != VS_OK) {
+        vs_store_free(store);
+        return VS_ERR_ARG;
+    }
     if (!store->name || !store->key_prefix || !store->template_) {
         vs_store_free(store);
         return VS_ERR_NOMEM;
+    }
+    if (ops(store)->msg_subscribe && ops(store)->server_name) {
+        snprintf(store->release_topic, sizeof store->release_topic, RELEASE_TOPIC_PREFIX "%s",
+                 ops(store)->server_name(pctx(store)));
+        int code = 0;
+        store->release_sub = ops(store)->msg_subscribe(pctx(store), store->release_topic,
+                                                       on_release_request, store, &code);
     }
     *out = store;
     return VS_OK;
 }
 
-static void session_free(session *s)
-{
-    vs_free(s->data);
-    free(s);
-}
+struct pending_op {
+    vs_store *store;
+    int64_t user_id;
+    int kind; /* 0 inspect, 1 clear lease, 2 repair */
+    vs_inspect_fn inspect_done;
+    vs_session_fn done;
+    void *arg;
+    vs_edit_fn fn;
+    void *fn_arg;
+    vs_status result;
+    char why[200];
+    bool finished;
+};
 
 void vs_store_free(vs_store *store)
 {
     if (!store)
         return;
+    cancel_timer(store, &store->critical_timer);
     for (size_t i = 0; i < store->session_count; i++)
         session_free(store->sessions[i]);
+    for (size_t i = 0; i < store->op_count; i++)
+        free(store->ops[i]);
+    free(store->ops);
     free(store->sessions);
     free(store->name);
     free(store->key_prefix);
@@ -106,136 +1167,21 @@ void vs_store_key(const vs_store *store, int64_t user_id, char *buf, size_t size
     snprintf(buf, size, "%s%" PRId64, store->key_prefix, user_id);
 }
 
-/* Index of the first session with user_id >= the given one. */
-static size_t lower_bound(const vs_store *store, int64_t user_id)
-{
-    size_t lo = 0, hi = store->session_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (store->sessions[mid]->user_id < user_id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static session *find_session(const vs_store *store, int64_t user_id)
-{
-    size_t i = lower_bound(store, user_id);
-    if (i < store->session_count && store->sessions[i]->user_id == user_id)
-        return store->sessions[i];
-    return NULL;
-}
-
-static vs_status insert_session(vs_store *store, session *s)
-{
-    if (store->session_count == store->session_cap) {
-        size_t cap = store->session_cap ? store->session_cap * 2 : 16;
-        session **p = realloc(store->sessions, cap * sizeof *p);
-        if (!p)
-            return VS_ERR_NOMEM;
-        store->sessions = p;
-        store->session_cap = cap;
-    }
-    size_t i = lower_bound(store, s->user_id);
-    memmove(&store->sessions[i + 1], &store->sessions[i],
-            (store->session_count - i) * sizeof *store->sessions);
-    store->sessions[i] = s;
-    store->session_count++;
-    return VS_OK;
-}
-
-static void remove_session(vs_store *store, session *s)
-{
-    size_t i = lower_bound(store, s->user_id);
-    if (i < store->session_count && store->sessions[i] == s) {
-        memmove(&store->sessions[i], &store->sessions[i + 1],
-                (store->session_count - i - 1) * sizeof *store->sessions);
-        store->session_count--;
-    }
-    session_free(s);
-}
-
-static void emit(vs_store *store, vs_event_kind kind, int64_t user_id, int code, const char *message)
-{
-    if (!store->platform.ops->emit)
-        return;
-    vs_event ev = {.kind = kind, .user_id = user_id, .code = code, .message = message};
-    store->platform.ops->emit(store->platform.ctx, &ev);
-}
-
-static void error_from_result(vs_error *err, const char *what, const vs_ds_result *r)
-{
-    err->status = VS_ERR_DATASTORE;
-    err->code = r->code;
-    snprintf(err->message, sizeof err->message, "%s: DataStore error %d: %s", what, r->code,
-             r->message);
-}
-
-/* ---- loading ---- */
-
-static void start_release(session *s);
-
-static bool load_transform(void *arg, const vs_value *current, const vs_key_info *info,
-                           vs_ds_write *out)
-{
-    session *s = arg;
-    (void)info;
-    if (current == NULL) {
-        out->value = vs_doc_new(s->store->template_, s->store->schema);
-        return out->value != NULL;
-    }
-    if (vs_doc_data(current) == NULL)
-        return false; /* not a profile document: refuse to touch it */
-    out->value = vs_copy(current);
-    return out->value != NULL;
-}
-
-static void load_done(void *arg, const vs_ds_result *r)
-{
-    session *s = arg;
-    vs_store *store = s->store;
-    vs_error err = {0};
-    const vs_value *data = NULL;
-    if (r->code != VS_DS_OK) {
-        error_from_result(&err, "load failed", r);
-    } else if (r->cancelled || (data = vs_doc_data(r->value)) == NULL) {
-        err.status = VS_ERR_TYPE;
-        snprintf(err.message, sizeof err.message,
-                 "load failed: the stored value of %s is not a profile document", s->key);
-    } else if ((s->data = vs_copy(data)) == NULL) {
-        err.status = VS_ERR_NOMEM;
-        snprintf(err.message, sizeof err.message, "load failed: out of memory");
-    }
-    vs_session_fn done = s->on_loaded;
-    void *done_arg = s->loaded_arg;
-    int64_t user_id = s->user_id;
-    if (err.status != VS_OK) {
-        emit(store, VS_EV_LOAD_FAILED, user_id, err.code, err.message);
-        vs_session_fn released = s->leave_requested ? s->on_released : NULL;
-        void *released_arg = s->released_arg;
-        remove_session(store, s);
-        if (done)
-            done(done_arg, user_id, &err);
-        if (released)
-            released(released_arg, user_id, &err);
-        return;
-    }
-    s->state = VS_SESSION_ACTIVE;
-    emit(store, VS_EV_PROFILE_LOADED, user_id, 0, "profile loaded");
-    if (done)
-        done(done_arg, user_id, NULL);
-    /* The callback may have asked to leave; a leave during loading was only noted. */
-    s = find_session(store, user_id);
-    if (s && s->state == VS_SESSION_ACTIVE && s->leave_requested)
-        start_release(s);
-}
-
 vs_status vs_store_join(vs_store *store, int64_t user_id, vs_session_fn done, void *arg)
 {
-    if (find_session(store, user_id))
+    if (store->closing)
+        return VS_ERR_CLOSED;
+    session *old = find_session(store, user_id);
+    if (old) {
+        if (old->state == VS_SESSION_RELEASING && !old->rejoin) {
+            /* A fast rejoin: wait for the release, then load afresh (one session, not two). */
+            old->rejoin = true;
+            old->rejoin_done = done;
+            old->rejoin_arg = arg;
+            return VS_OK;
+        }
         return VS_ERR_BUSY;
+    }
     session *s = calloc(1, sizeof *s);
     if (!s)
         return VS_ERR_NOMEM;
@@ -245,60 +1191,48 @@ vs_status vs_store_join(vs_store *store, int64_t user_id, vs_session_fn done, vo
     s->state = VS_SESSION_LOADING;
     s->on_loaded = done;
     s->loaded_arg = arg;
+    s->last_reason = VS_OK;
+    snprintf(s->token, sizeof s->token, "%016" PRIx64, ops(store)->random(pctx(store)));
     vs_status st = insert_session(store, s);
     if (st != VS_OK) {
         session_free(s);
         return st;
     }
-    store->platform.ops->ds_update(store->platform.ctx, store->name, s->key, load_transform, s,
-                                   load_done, s);
+    attempt_load(s);
     return VS_OK;
 }
 
-/* ---- saving and releasing ---- */
-
-static bool release_transform(void *arg, const vs_value *current, const vs_key_info *info,
-                              vs_ds_write *out)
+vs_status vs_store_wait(vs_store *store, int64_t user_id, int64_t timeout_us, vs_session_fn done,
+                        void *arg)
 {
-    session *s = arg;
-    (void)info;
-    if (current == NULL)
-        out->value = vs_doc_new(s->data, s->store->schema);
-    else
-        out->value = vs_doc_with_data(current, s->data);
-    return out->value != NULL;
-}
-
-static void release_done(void *arg, const vs_ds_result *r)
-{
-    session *s = arg;
-    vs_store *store = s->store;
-    vs_error err = {0};
-    if (r->code != VS_DS_OK) {
-        error_from_result(&err, "save failed", r);
-        emit(store, VS_EV_SAVE_FAILED, s->user_id, r->code, err.message);
-    } else if (r->cancelled) {
-        err.status = VS_ERR_DATASTORE;
-        snprintf(err.message, sizeof err.message, "save cancelled for %s", s->key);
-        emit(store, VS_EV_SAVE_FAILED, s->user_id, 0, err.message);
-    } else {
-        emit(store, VS_EV_PROFILE_SAVED, s->user_id, 0, "profile saved");
-        emit(store, VS_EV_PROFILE_RELEASED, s->user_id, 0, "profile released");
+    session *s = find_session(store, user_id);
+    if (!s) {
+        vs_error err;
+        set_error(&err, VS_ERR_NOT_LOADED, 0, "no session for this player");
+        done(arg, user_id, &err);
+        return VS_ERR_NOT_LOADED;
     }
-    vs_session_fn done = s->on_released;
-    void *done_arg = s->released_arg;
-    int64_t user_id = s->user_id;
-    remove_session(store, s);
-    if (done)
-        done(done_arg, user_id, err.status == VS_OK ? NULL : &err);
-}
-
-static void start_release(session *s)
-{
-    vs_store *store = s->store;
-    s->state = VS_SESSION_RELEASING;
-    store->platform.ops->ds_update(store->platform.ctx, store->name, s->key, release_transform, s,
-                                   release_done, s);
+    if (s->state == VS_SESSION_ACTIVE || s->state == VS_SESSION_SAVING) {
+        done(arg, user_id, NULL);
+        return VS_OK;
+    }
+    if (s->state == VS_SESSION_LOST) {
+        vs_error err;
+        set_error(&err, VS_ERR_LOST, 0, "the profile's lease was lost");
+        done(arg, user_id, &err);
+        return VS_OK;
+    }
+    waiter *w = calloc(1, sizeof *w);
+    waiter **p = w ? realloc(s->waiters, (s->waiter_count + 1) * sizeof *p) : NULL;
+    if (!p) {
+        free(w);
+        return VS_ERR_NOMEM;
+    }
+    s->waiters = p;
+    *w = (waiter){.s = s, .done = done, .arg = arg};
+    s->waiters[s->waiter_count++] = w;
+    w->timer = start_timer(store, timeout_us, waiter_timeout, w);
+    return VS_OK;
 }
 
 vs_status vs_store_leave(vs_store *store, int64_t user_id, vs_session_fn done, void *arg)
@@ -306,17 +1240,77 @@ vs_status vs_store_leave(vs_store *store, int64_t user_id, vs_session_fn done, v
     session *s = find_session(store, user_id);
     if (!s)
         return VS_ERR_NOT_LOADED;
-    if (s->state == VS_SESSION_RELEASING || s->leave_requested)
+    if (s->leave_requested || s->state == VS_SESSION_RELEASING) {
+        if (s->rejoin) {
+            s->rejoin = false; /* left again before the rejoin could load */
+            return VS_OK;
+        }
         return VS_ERR_BUSY;
+    }
     s->leave_requested = true;
     s->on_released = done;
     s->released_arg = arg;
-    if (s->state == VS_SESSION_ACTIVE)
+    switch (s->state) {
+    case VS_SESSION_LOADING:
+        if (!s->in_flight)
+            end_session_with(s, NULL);
+        break;
+    case VS_SESSION_LOST: {
+        vs_error err;
+        set_error(&err, VS_ERR_LOST, 0, "the lease had been lost: nothing was saved");
+        release_finished(s, &err);
+        break;
+    }
+    default:
         start_release(s);
+        break;
+    }
     return VS_OK;
 }
 
-/* ---- reading and changing ---- */
+vs_status vs_store_save(vs_store *store, int64_t user_id)
+{
+    session *s = find_session(store, user_id);
+    if (!s || (s->state != VS_SESSION_ACTIVE && s->state != VS_SESSION_SAVING))
+        return VS_ERR_NOT_LOADED;
+    start_save(s);
+    return VS_OK;
+}
+
+static void check_closed(vs_store *store)
+{
+    if (store->closing && store->session_count == 0 && store->closed) {
+        void (*done)(void *) = store->closed;
+        store->closed = NULL;
+        done(store->closed_arg);
+    }
+}
+
+void vs_store_close(vs_store *store, void (*done)(void *arg), void *arg)
+{
+    store->closing = true;
+    store->closed = done;
+    store->closed_arg = arg;
+    size_t n = store->session_count;
+    int64_t *users = malloc((n ? n : 1) * sizeof *users);
+    if (!users)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        users[i] = store->sessions[i]->user_id;
+    /* Every profile at once: each release is its own request, so they run in parallel. */
+    for (size_t i = 0; i < n; i++) {
+        session *s = find_session(store, users[i]);
+        if (s && !s->leave_requested && s->state != VS_SESSION_RELEASING)
+            vs_store_leave(store, users[i], NULL, NULL);
+        else if (s && s->retry_timer && s->in_flight == false && s->state == VS_SESSION_RELEASING) {
+            /* Retry now, with the shortened closing backoff from here on. */
+            cancel_timer(store, &s->retry_timer);
+            attempt_save(s);
+        }
+    }
+    free(users);
+    check_closed(store);
+}
 
 vs_session_state vs_store_state(const vs_store *store, int64_t user_id)
 {
@@ -334,47 +1328,288 @@ int64_t vs_store_user_at(const vs_store *store, size_t i)
     return i < store->session_count ? store->sessions[i]->user_id : 0;
 }
 
-static session *active_session(const vs_store *store, int64_t user_id)
+bool vs_store_is_critical(const vs_store *store)
+{
+    return vs_critical_is_on(&store->critical);
+}
+
+/* ---- reading and changing ---- */
+
+static session *loaded_session(const vs_store *store, int64_t user_id)
 {
     session *s = find_session(store, user_id);
-    return s && s->state == VS_SESSION_ACTIVE ? s : NULL;
+    return s && (s->state == VS_SESSION_ACTIVE || s->state == VS_SESSION_SAVING) ? s : NULL;
+}
+
+static session *changeable(vs_store *store, int64_t user_id, vs_status *why)
+{
+    session *s = loaded_session(store, user_id);
+    *why = !s ? VS_ERR_NOT_LOADED : s->lock_holder ? VS_ERR_BUSY : VS_OK;
+    return *why == VS_OK ? s : NULL;
 }
 
 const vs_value *vs_store_get(const vs_store *store, int64_t user_id, const vs_path *path)
 {
-    const session *s = active_session(store, user_id);
+    const session *s = loaded_session(store, user_id);
     return s ? vs_path_get(s->data, path) : NULL;
 }
 
 vs_status vs_store_set(vs_store *store, int64_t user_id, const vs_path *path, vs_value *item)
 {
-    session *s = active_session(store, user_id);
+    vs_status why;
+    session *s = changeable(store, user_id, &why);
     if (!s) {
         vs_free(item);
-        return VS_ERR_NOT_LOADED;
+        return why;
     }
     return vs_path_set(s->data, path, item);
 }
 
 vs_status vs_store_add(vs_store *store, int64_t user_id, const vs_path *path, double delta)
 {
-    session *s = active_session(store, user_id);
-    return s ? vs_path_add(s->data, path, delta) : VS_ERR_NOT_LOADED;
+    vs_status why;
+    session *s = changeable(store, user_id, &why);
+    return s ? vs_path_add(s->data, path, delta) : why;
 }
 
 vs_status vs_store_insert(vs_store *store, int64_t user_id, const vs_path *path, size_t index1,
                           vs_value *item)
 {
-    session *s = active_session(store, user_id);
+    vs_status why;
+    session *s = changeable(store, user_id, &why);
     if (!s) {
         vs_free(item);
-        return VS_ERR_NOT_LOADED;
+        return why;
     }
     return vs_path_insert(s->data, path, index1, item);
 }
 
 vs_status vs_store_remove(vs_store *store, int64_t user_id, const vs_path *path)
 {
-    session *s = active_session(store, user_id);
-    return s ? vs_path_remove(s->data, path) : VS_ERR_NOT_LOADED;
+    vs_status why;
+    session *s = changeable(store, user_id, &why);
+    return s ? vs_path_remove(s->data, path) : why;
+}
+
+static vs_status run_edit(session *s, vs_edit_fn fn, void *arg)
+{
+    vs_value *draft = vs_copy(s->data);
+    if (!draft)
+        return VS_ERR_NOMEM;
+    vs_status st = fn(arg, draft);
+    if (st == VS_OK) {
+        char why[200];
+        if (vs_validate(s->store->validators, draft, s->store->data_max_bytes, why, sizeof why) != VS_OK)
+            st = VS_ERR_INVALID; /* a transaction never commits what could not be saved */
+    }
+    if (st != VS_OK) {
+        vs_free(draft);
+        return st;
+    }
+    vs_free(s->data);
+    s->data = draft;
+    return VS_OK;
+}
+
+vs_status vs_store_edit(vs_store *store, int64_t user_id, vs_edit_fn fn, void *arg)
+{
+    vs_status why;
+    session *s = changeable(store, user_id, &why);
+    return s ? run_edit(s, fn, arg) : why;
+}
+
+vs_status vs_store_lock(vs_store *store, int64_t user_id, vs_lock_fn acquired, void *arg)
+{
+    session *s = loaded_session(store, user_id);
+    if (!s)
+        return VS_ERR_NOT_LOADED;
+    vs_lock_id id = ++store->next_lock;
+    if (!s->lock_holder) {
+        s->lock_holder = id;
+        acquired(arg, user_id, id);
+        return VS_OK;
+    }
+    lock_waiter *p = realloc(s->lock_queue, (s->lock_count + 1) * sizeof *p);
+    if (!p)
+        return VS_ERR_NOMEM;
+    s->lock_queue = p;
+    s->lock_queue[s->lock_count++] = (lock_waiter){id, acquired, arg};
+    return VS_OK;
+}
+
+vs_status vs_store_edit_locked(vs_store *store, int64_t user_id, vs_lock_id lock, vs_edit_fn fn, void *arg)
+{
+    session *s = loaded_session(store, user_id);
+    if (!s)
+        return VS_ERR_NOT_LOADED;
+    if (!lock || s->lock_holder != lock)
+        return VS_ERR_BUSY;
+    return run_edit(s, fn, arg);
+}
+
+vs_status vs_store_unlock(vs_store *store, int64_t user_id, vs_lock_id lock)
+{
+    session *s = find_session(store, user_id);
+    if (!s || !lock || s->lock_holder != lock)
+        return VS_ERR_ARG;
+    s->lock_holder = 0;
+    if (s->lock_count == 0)
+        return VS_OK;
+    lock_waiter next = s->lock_queue[0];
+    memmove(&s->lock_queue[0], &s->lock_queue[1], (s->lock_count - 1) * sizeof *s->lock_queue);
+    s->lock_count--;
+    s->lock_holder = next.id;
+    next.fn(next.arg, user_id, next.id);
+    return VS_OK;
+}
+
+/* ---- inspection and repair ---- */
+
+static pending_op *new_op(vs_store *store, int64_t user_id, int kind)
+{
+    if (store->op_count == store->op_cap) {
+        size_t cap = store->op_cap ? store->op_cap * 2 : 8;
+        pending_op **p = realloc(store->ops, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        store->ops = p;
+        store->op_cap = cap;
+    }
+    pending_op *op = calloc(1, sizeof *op);
+    if (!op)
+        return NULL;
+    op->store = store;
+    op->user_id = user_id;
+    op->kind = kind;
+    store->ops[store->op_count++] = op;
+    return op;
+}
+
+static void drop_op(pending_op *op)
+{
+    vs_store *store = op->store;
+    for (size_t i = 0; i < store->op_count; i++)
+        if (store->ops[i] == op) {
+            memmove(&store->ops[i], &store->ops[i + 1], (store->op_count - i - 1) * sizeof *store->ops);
+            store->op_count--;
+            break;
+        }
+    free(op);
+}
+
+static void inspect_done(void *arg, const vs_ds_result *r)
+{
+    pending_op *op = arg;
+    vs_error err;
+    if (r->code != 0)
+        set_error(&err, VS_ERR_UNAVAILABLE, r->code, "inspect failed: DataStore error %d: %s", r->code, r->message);
+    op->inspect_done(op->arg, op->user_id, r->code ? NULL : r->value, r->code ? &err : NULL);
+    drop_op(op);
+}
+
+vs_status vs_store_inspect(vs_store *store, int64_t user_id, vs_inspect_fn done, void *arg)
+{
+    pending_op *op = new_op(store, user_id, 0);
+    if (!op)
+        return VS_ERR_NOMEM;
+    op->inspect_done = done;
+    op->arg = arg;
+    char key[64];
+    vs_store_key(store, user_id, key, sizeof key);
+    ops(store)->ds_get_uncached(pctx(store), store->name, key, inspect_done, op);
+    return VS_OK;
+}
+
+static bool repair_transform(void *arg, const vs_value *current, const vs_key_info *info,
+                             vs_ds_write *out)
+{
+    pending_op *op = arg;
+    vs_store *store = op->store;
+    (void)info;
+    op->result = VS_OK;
+    op->why[0] = '\0';
+    if (!current || !vs_doc_data(current)) {
+        op->result = VS_ERR_NOT_FOUND;
+        return false;
+    }
+    vs_lease lease;
+    vs_doc_lease(current, &lease);
+    int64_t generation = vs_doc_meta_int(current, "generation", lease.generation);
+    if (op->kind == 1) { /* clear a stale lease: keep the data and the generation */
+        if (!lease.held)
+            return false;
+        vs_doc_change change = {.lease = NULL, .generation = generation, .last_token = lease.token};
+        out->value = vs_doc_apply(current, &change);
+        return out->value != NULL;
+    }
+    if (lease.held) {
+        op->result = VS_ERR_LEASE_HELD;
+        return false;
+    }
+    vs_value *draft = vs_copy(vs_doc_data(current));
+    vs_status st = draft ? op->fn(op->fn_arg, draft) : VS_ERR_NOMEM;
+    if (st == VS_OK)
+        st = vs_validate(store->validators, draft, store->data_max_bytes, op->why, sizeof op->why);
+    if (st != VS_OK) {
+        vs_free(draft);
+        op->result = st;
+        return false;
+    }
+    vs_doc_change change = {.data = draft, .schema = vs_doc_meta_int(current, VS_DOC_SCHEMA, 1),
+                            .lease = NULL, .generation = generation};
+    out->value = vs_doc_apply(current, &change);
+    vs_free(draft);
+    return out->value != NULL;
+}
+
+static void repair_done(void *arg, const vs_ds_result *r)
+{
+    pending_op *op = arg;
+    vs_error err;
+    const vs_error *e = NULL;
+    if (r->code != 0) {
+        set_error(&err, VS_ERR_UNAVAILABLE, r->code, "DataStore error %d: %s", r->code, r->message);
+        e = &err;
+    } else if (op->result != VS_OK) {
+        set_error(&err, op->result, 0, "%s", op->why[0] ? op->why : vs_status_message(op->result));
+        e = &err;
+    }
+    if (op->done)
+        op->done(op->arg, op->user_id, e);
+    drop_op(op);
+}
+
+static vs_status start_repair(vs_store *store, int64_t user_id, int kind, vs_edit_fn fn,
+                              void *fn_arg, vs_session_fn done, void *arg)
+{
+    if (find_session(store, user_id)) {
+        /* This server holds (or is getting) it: the session is the way to change it. */
+        vs_error err;
+        set_error(&err, VS_ERR_LEASE_HELD, 0, "this server has a session of this player");
+        if (done)
+            done(arg, user_id, &err);
+        return VS_OK;
+    }
+    pending_op *op = new_op(store, user_id, kind);
+    if (!op)
+        return VS_ERR_NOMEM;
+    op->fn = fn;
+    op->fn_arg = fn_arg;
+    op->done = done;
+    op->arg = arg;
+    char key[64];
+    vs_store_key(store, user_id, key, sizeof key);
+    ops(store)->ds_update(pctx(store), store->name, key, repair_transform, op, repair_done, op);
+    return VS_OK;
+}
+
+vs_status vs_store_clear_lease(vs_store *store, int64_t user_id, vs_session_fn done, void *arg)
+{
+    return start_repair(store, user_id, 1, NULL, NULL, done, arg);
+}
+
+vs_status vs_store_repair(vs_store *store, int64_t user_id, vs_edit_fn fn, void *fn_arg,
+                          vs_session_fn done, void *arg)
+{
+    return fn ? start_repair(store, user_id, 2, fn, fn_arg, done, arg) : VS_ERR_ARG;
 }

@@ -75,6 +75,7 @@ fault fault_default(fault_kind kind)
     case FAULT_CLOCK_SKEW: f.amount = 120 * SEC; break;
     case FAULT_CLOCK_DRIFT: f.amount = 1000; break;
     case FAULT_CLOCK_JUMP: f.amount = 3600 * SEC; break;
+    case FAULT_RECEIPT_UNRECORDED: f.ppm = FAULT_PPM; break;
     default: break;
     }
     return f;

@@ -37,7 +37,8 @@
     X(FAULT_CLOCK_DRIFT, "clock_drift")             /* server clocks run amount ppm fast (or slow, < 0) */ \
     X(FAULT_CLOCK_JUMP, "clock_jump")               /* server clocks jump by amount us at start */ \
     X(FAULT_PARTITION_STORE, "partition_store")     /* servers cannot reach the DataStore */    \
-    X(FAULT_PARTITION_MESSAGING, "partition_messaging") /* servers cannot reach MessagingService */
+    X(FAULT_PARTITION_MESSAGING, "partition_messaging") /* servers cannot reach MessagingService */ \
+    X(FAULT_RECEIPT_UNRECORDED, "receipt_unrecorded") /* ppm of grants are not recorded */
 
 /* Defaults (fault_default), before a scenario or the swarm sets the fields. Every kind:
  * start 0, end FAULT_FOREVER, server_mask 0 (every server), op FAULT_OP_ANY, code 0, ppm 0,
@@ -56,7 +57,8 @@
  *   message_reorder      ppm 100000, amount 3 s
  *   clock_skew           amount 120 s
  *   clock_drift          amount 1000 ppm
- *   clock_jump           amount 3600 s */
+ *   clock_jump           amount 3600 s
+ *   receipt_unrecorded   ppm 1000000 (every grant) */
 
 #define FAULT_KIND_ENUM(id, name) id,
 typedef enum fault_kind { FAULT_KIND_TABLE(FAULT_KIND_ENUM) FAULT_KIND_COUNT } fault_kind;

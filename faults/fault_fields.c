@@ -42,6 +42,9 @@ static const fault_fields table[FAULT_KIND_COUNT] = {
     [FAULT_PARTITION_STORE] = {false, false, false, N, true,
                                "the servers cannot reach the DataStore or OrderedDataStore (error 501)"},
     [FAULT_PARTITION_MESSAGING] = {false, false, false, N, true, "the servers cannot reach MessagingService"},
+    [FAULT_RECEIPT_UNRECORDED] = {false, false, true, N, true,
+                                  "a share (ppm) of grants are not recorded by the platform, so the "
+                                  "purchase is offered again on the next join"},
 };
 
 const fault_fields *fault_kind_fields(fault_kind kind)

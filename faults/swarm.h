@@ -84,6 +84,7 @@ typedef struct swarm_config {
  *   clock_jump           2      1s..end     -                 1s..2m, either sign
  *   partition_store      2      1s..30s
  *   partition_messaging  2      5s..2m
+ *   receipt_unrecorded   2      5s..2m      10000..500000     -
  * Other kinds than the server ones hit every server half the time, else a random proper
  * subset; `any` is drawn half the time where specific ops are allowed too. */
 swarm_config swarm_config_default(int64_t duration_us, int servers);

@@ -9,23 +9,30 @@
  *      merge keys (<<) are applied when their mapping ends, and duplicate keys, unknown
  *      anchors, unsupported tags, nesting deeper than MAX_DEPTH and alias bombs are refused;
  *   3. schema: table-driven readers, one key table per mapping of the format (a new key is a
- *      new row), one variant table for step actions and one for expectation kinds, and the
- *      YAML-to-vs_value conversion (YAML 1.2 core schema, Luau table semantics for integer
- *      keys) used for templates and values. Three mappings are read against tables owned
- *      elsewhere: `platform` against sim/limits.h (any row of limit_params is a key, its unit
- *      decides what the value must be), a fault against faults/fault_fields.h (a key its kind
- *      does not read is refused) and a `count` counter against sim/history.h.
+ *      new row), one variant table for step actions, one for expectation kinds and one for
+ *      the kinds of a step list, and the YAML-to-vs_value conversion (YAML 1.2 core schema,
+ *      Luau table semantics for integer keys) used for templates and values. Three mappings
+ *      are read against tables owned elsewhere: `platform` against sim/limits.h (any row of
+ *      limit_params is a key, its unit decides what the value must be), a fault against
+ *      faults/fault_fields.h (a key its kind does not read is refused) and a `count` counter
+ *      against sim/history.h. The engine's own rules are not repeated here: step lists are
+ *      built with vs_steps_push_*, migrations checked with vs_migrations_check, validators
+ *      added with vs_validators_add_steps and the retry policy checked with
+ *      vs_retry_policy_check, and their refusals are reported at the step or key they concern.
  *
- * Server ids may be used (in steps, faults and expectations) before `servers` is read, so
- * every use is noted as it is read and checked against the declared servers at the end,
- * together with the steps against the duration.
+ * Server ids may be used (in steps, faults and expectations) before `servers` is read, and
+ * products bought before `store` is read, so every use is noted as it is read and checked at
+ * the end against the declared servers and products, together with the steps against the
+ * duration. Lists that may be long (purchase ids, product ids, migrations' versions) are
+ * checked for duplicates by sorting, never pair by pair.
  *
  * What it keeps true: it never prints and does no I/O besides reading the one file; on
  * failure *out is NULL and err holds the first error found, with a 1-based position and a
  * message that says what was expected and what was found; nothing leaks on any path; on
  * success the steps are sorted by time (equal times keep file order), every step lies in
  * [0, duration), the servers are sorted by id with at least one (id 1 when the file declares
- * none), and every server id used anywhere is declared. */
+ * none), every server id used anywhere is declared, every purchase names a declared product
+ * and has its own id, and the migrations pass vs_migrations_check against the schema. */
 #include "scenarios/loader.h"
 
 #include <dirent.h>
@@ -45,7 +52,12 @@
 
 #include <libfyaml.h>
 
+#include "core/migrate.h"
 #include "core/path.h"
+#include "core/retry.h"
+#include "core/status.h"
+#include "core/steps.h"
+#include "core/validate.h"
 #include "core/value.h"
 #include "faults/fault.h"
 #include "faults/fault_fields.h"
@@ -66,6 +78,7 @@
 #define PPM_MAX 1000000                    /* parts per million: all of it */
 #define PAGE_SIZE_MAX 100                  /* PLATFORM.md: GetSortedAsync pageSize */
 #define PAGE_SIZE_DEFAULT 10
+#define MAX_MIGRATIONS 10000               /* vs_migrations_check is quadratic in the count */
 #define NODE_BLOCK 256
 
 /* ------------------------------------------------------------------------------------------
@@ -156,6 +169,8 @@ typedef struct reader {
     int end_line, end_column;   /* where the last event with an end mark ended */
 
     node **step_at;      /* per step: the 'at' value, for the check against the duration */
+    node **step_id;      /* per step: a purchase's id, for the check that ids are unique */
+    node **step_product; /* per step: a purchase's product, checked against the catalogue */
     node *duration_node; /* the 'duration' value */
     server_ref *refs;    /* every use of a server id, in file order, checked at the end */
     size_t nrefs, refs_cap;
@@ -1557,10 +1572,11 @@ static void name_list(const char *const *names, size_t n, char *buf, size_t size
         o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", names[i]);
 }
 
-/* An unknown key: a suggestion when one is near, else the list of names, or `instead` (for
- * a list too long to print) when it is not NULL. */
-static int unknown_key_in(reader *r, node *key, const char *const *names, size_t n,
-                          const char *instead)
+/* An unknown key (what: "key", or "step kind" where the key names one): a suggestion when
+ * one is near, else the list of names, or `instead` (for a list too long to print) when it
+ * is not NULL. */
+static int unknown_what(reader *r, node *key, const char *what, const char *const *names,
+                        size_t n, const char *instead)
 {
     node *k = deref(key);
     char q[QBUF];
@@ -1569,17 +1585,38 @@ static int unknown_key_in(reader *r, node *key, const char *const *names, size_t
     quote(q, sizeof q, k->text, k->len);
     const char *best = suggest(k->text, k->len, names, n);
     if (best)
-        return fail_node(r, key, "unknown key '%s' (did you mean '%s'?)", q, best);
+        return fail_node(r, key, "unknown %s '%s' (did you mean '%s'?)", what, q, best);
     if (instead)
-        return fail_node(r, key, "unknown key '%s' (%s)", q, instead);
+        return fail_node(r, key, "unknown %s '%s' (%s)", what, q, instead);
     char list[512];
     name_list(names, n, list, sizeof list);
-    return fail_node(r, key, "unknown key '%s' (expected one of %s)", q, list);
+    return fail_node(r, key, "unknown %s '%s' (expected one of %s)", what, q, list);
+}
+
+static int unknown_key_in(reader *r, node *key, const char *const *names, size_t n,
+                          const char *instead)
+{
+    return unknown_what(r, key, "key", names, n, instead);
 }
 
 static int unknown_key(reader *r, node *key, const char *const *names, size_t n)
 {
     return unknown_key_in(r, key, names, n, NULL);
+}
+
+/* A name that is not one of names, read for key: a suggestion when one is near, else the
+ * list ("unknown error 'lease_hold' for 'error' (did you mean 'lease_held'?)"). */
+static int unknown_name(reader *r, node *v, const char *what, const char *key, const char *name,
+                        const char *const *names, size_t n)
+{
+    char q[QBUF], list[512];
+    quote(q, sizeof q, name, strlen(name));
+    const char *best = suggest(name, strlen(name), names, n);
+    if (best)
+        return fail_node(r, v, "unknown %s '%s' for '%s' (did you mean '%s'?)", what, q, key,
+                         best);
+    name_list(names, n, list, sizeof list);
+    return fail_node(r, v, "unknown %s '%s' for '%s' (expected one of %s)", what, q, key, list);
 }
 
 static const key_spec *find_key(const key_spec *keys, size_t nkeys, node *key)
@@ -1591,6 +1628,12 @@ static const key_spec *find_key(const key_spec *keys, size_t nkeys, node *key)
         if (text_is(k->text, k->len, keys[i].name))
             return &keys[i];
     return NULL;
+}
+
+static bool is_key(node *key, const char *name)
+{
+    node *k = deref(key);
+    return k->kind == NODE_SCALAR && text_is(k->text, k->len, name);
 }
 
 /* Reads a mapping of the format: unknown keys first (they are often misspelt required ones),
@@ -1850,6 +1893,46 @@ static int read_bool(reader *r, const char *key, node *v, bool *out)
     return 0;
 }
 
+/* For finding the first duplicate of a list in O(n log n): an integer id, or a text. */
+typedef struct dup_key {
+    int64_t id;    /* compared first */
+    const char *s; /* then this text, when not NULL */
+    size_t index;  /* its place in the file's order */
+} dup_key;
+
+static int by_dup_key(const void *a, const void *b)
+{
+    const dup_key *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    int c = x->s && y->s ? strcmp(x->s, y->s) : 0;
+    if (c)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Sorts keys (n) and finds the first one in file order whose key came before: true with
+ * *dup and *first (their indexes), false when all differ. */
+static bool first_duplicate(dup_key *keys, size_t n, size_t *dup, size_t *first)
+{
+    qsort(keys, n, sizeof *keys, by_dup_key);
+    bool found = false;
+    size_t group = 0;
+    for (size_t i = 1; i < n; i++) {
+        dup_key a = keys[i - 1], b = keys[i];
+        if (a.id != b.id || (a.s && b.s && strcmp(a.s, b.s) != 0)) {
+            group = i;
+            continue;
+        }
+        if (!found || b.index < *dup) {
+            *dup = b.index;
+            *first = keys[group].index;
+            found = true;
+        }
+    }
+    return found;
+}
+
 /* Notes a use of a server id, checked against the declared servers at the end. */
 static int note_server(reader *r, node *at, int id, const char *by_default)
 {
@@ -1899,6 +1982,14 @@ typedef struct args_ctx {
     char **counter;
     int64_t *at_least, *at_most;
     node *equals_bound, *at_least_bound, *at_most_bound; /* count: where each bound is */
+    int64_t *timeout_us;     /* wait */
+    vs_status *expect_status; /* wait, clear_lease, repair: the outcome the step must have */
+    vs_steps *edit;          /* edit, repair: the step list */
+    bool *expect_cancel;     /* edit */
+    node **id_node;          /* purchase: the id, for the check that ids are unique */
+    int64_t *product;        /* purchase */
+    node **product_node;     /* ... whose product is checked against the catalogue at the end */
+    int64_t *price;          /* purchase */
 } args_ctx;
 
 static int read_at(reader *r, const char *key, node *v, void *obj)
@@ -1918,22 +2009,23 @@ static int read_player(reader *r, const char *key, node *v, void *obj)
     return 0;
 }
 
-static int read_path(reader *r, const char *key, node *v, void *obj)
+/* A path. empty_error is the message for the empty path, or NULL when it is allowed (the
+ * whole profile, or the whole payload); hint is added to the message for a value that is
+ * not a path at all. */
+static int parse_path(reader *r, const char *key, node *v, const char *empty_error,
+                      const char *hint, vs_path *out)
 {
-    args_ctx *c = obj;
     node *n = deref(v);
     char d[DBUF], q[QBUF];
     if (n->kind != NODE_SCALAR || (classify(n) == S_NULL && n->tag != TAG_STR))
         return fail_node(r, v, "expected a path like Wallet.Coins for '%s', found %s%s", key,
-                         describe(v, d, sizeof d),
-                         c->path_may_be_empty ? " (write \"\" for the whole profile)" : "");
+                         describe(v, d, sizeof d), hint);
     if (memchr(n->text, '\0', n->len))
         return fail_node(r, v, "'%s' must not contain a NUL character", key);
-    if (n->len == 0 && !c->path_may_be_empty)
-        return fail_node(r, v, "the path of a step must not be empty (a step changes a value "
-                               "inside the profile, like Wallet.Coins)");
-    vs_path_free(c->path);
-    vs_status st = vs_path_parse(n->text, c->path);
+    if (n->len == 0 && empty_error)
+        return fail_node(r, v, "%s", empty_error);
+    vs_path_free(out);
+    vs_status st = vs_path_parse(n->text, out);
     if (st == VS_ERR_NOMEM)
         return nomem(r, v);
     if (st != VS_OK)
@@ -1942,6 +2034,17 @@ static int read_path(reader *r, const char *key, node *v, void *obj)
                          "Wallet.Coins or Inventory.1, with no empty key",
                          quote(q, sizeof q, n->text, n->len));
     return 0;
+}
+
+static int read_path(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    if (c->path_may_be_empty)
+        return parse_path(r, key, v, NULL, " (write \"\" for the whole profile)", c->path);
+    return parse_path(r, key, v,
+                      "the path of a step must not be empty (a step changes a value inside the "
+                      "profile, like Wallet.Coins)",
+                      "", c->path);
 }
 
 static int read_any_value(reader *r, const char *key, node *v, void *obj)
@@ -2181,6 +2284,115 @@ static int read_count_equals(reader *r, const char *key, node *v, void *obj)
     return 0;
 }
 
+/* A name from a fixed list ("an error name"), read for key: *index is its place in names. */
+static int read_choice(reader *r, const char *key, node *v, const char *what,
+                       const char *const *names, size_t n, size_t *index)
+{
+    char *name = NULL;
+    char a[64];
+    snprintf(a, sizeof a, "%s %s name", strchr("aeiou", what[0]) ? "an" : "a", what);
+    if (read_text(r, key, v, a, 1, SIZE_MAX, &name))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            free(name);
+            *index = i;
+            return 0;
+        }
+    }
+    unknown_name(r, v, what, key, name, names, n);
+    free(name);
+    return -1;
+}
+
+/* The outcomes a wait, clear_lease or repair may be expected to have: `error: lease_held`. */
+static const char *const outcome_names[] = {
+    "none", "timeout", "lease_held", "unavailable", "schema_too_new",
+    "invalid", "closed", "not_loaded", "lost",
+};
+static const vs_status outcome_status[] = {
+    VS_OK, VS_ERR_TIMEOUT, VS_ERR_LEASE_HELD, VS_ERR_UNAVAILABLE, VS_ERR_SCHEMA_TOO_NEW,
+    VS_ERR_INVALID, VS_ERR_CLOSED, VS_ERR_NOT_LOADED, VS_ERR_LOST,
+};
+_Static_assert(sizeof outcome_names / sizeof *outcome_names ==
+                   sizeof outcome_status / sizeof *outcome_status,
+               "one status per outcome name");
+
+static int read_outcome(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    size_t i;
+    if (read_choice(r, key, v, "error", outcome_names,
+                    sizeof outcome_names / sizeof *outcome_names, &i))
+        return -1;
+    *c->expect_status = outcome_status[i];
+    return 0;
+}
+
+/* A duration > 0: zero is refused rather than taken as "no time at all" or "the default".
+ * default_text (may be NULL) says what leaving the key out gives. */
+static int read_positive_duration(reader *r, const char *key, node *v, const char *default_text,
+                                  int64_t *out)
+{
+    if (read_duration(r, key, v, out))
+        return -1;
+    if (*out == 0) {
+        if (default_text)
+            return fail_node(r, v, "'%s' must be longer than 0 (leave it out for %s)", key,
+                             default_text);
+        return fail_node(r, v, "'%s' must be longer than 0", key);
+    }
+    return 0;
+}
+
+static int read_timeout(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_positive_duration(r, key, v, NULL, c->timeout_us);
+}
+
+static const char *const edit_outcomes[] = {"committed", "cancelled"};
+
+static int read_edit_outcome(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    size_t i;
+    if (read_choice(r, key, v, "outcome", edit_outcomes,
+                    sizeof edit_outcomes / sizeof *edit_outcomes, &i))
+        return -1;
+    *c->expect_cancel = i == 1;
+    return 0;
+}
+
+static int read_purchase_id(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    *c->id_node = v;
+    return read_text(r, key, v, "a purchase id", 1, SIZE_MAX, c->text);
+}
+
+/* Product ids and prices travel as numbers: integers within 2^53, like every number. */
+static int read_product_ref(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    *c->product = (int64_t)u;
+    *c->product_node = v;
+    return 0;
+}
+
+static int read_price(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 0, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    *c->price = (int64_t)u;
+    return 0;
+}
+
 /* --- variants: a mapping with common keys and exactly one variant key (a step's action,
  * an expectation's kind), whose value is a mapping of the variant's own keys --- */
 
@@ -2189,7 +2401,7 @@ typedef struct variant_spec {
     int kind;
     const key_spec *keys;
     size_t nkeys;
-    int (*check)(reader *r, node *args, args_ctx *c); /* after the keys; may be NULL */
+    int (*check)(reader *r, node *args, void *ctx); /* after the keys; may be NULL */
     const char *example; /* its arguments, for messages: "{player: 1}" */
 } variant_spec;
 
@@ -2200,10 +2412,12 @@ typedef struct variant_group {
     size_t ncommon;
     const variant_spec *variants;
     size_t nvariants;
+    const char *unknown; /* an unknown key is an "unknown <this>"; NULL: "unknown key" */
 } variant_group;
 
-static int check_stored(reader *r, node *args, args_ctx *c)
+static int check_stored(reader *r, node *args, void *ctx)
 {
+    args_ctx *c = ctx;
     if (c->has_equals && c->has_absent)
         return fail_node(r, c->absent_node,
                          "use either 'equals' or 'absent: true' in 'stored', not both");
@@ -2213,16 +2427,18 @@ static int check_stored(reader *r, node *args, args_ctx *c)
 }
 
 /* join: server 1 unless it says otherwise (rejoin's absent server means "the same"). */
-static int check_join(reader *r, node *args, args_ctx *c)
+static int check_join(reader *r, node *args, void *ctx)
 {
+    args_ctx *c = ctx;
     if (c->has_server)
         return 0;
     *c->server = 1;
     return note_server(r, args, 1, "join");
 }
 
-static int check_ods_check(reader *r, node *args, args_ctx *c)
+static int check_ods_check(reader *r, node *args, void *ctx)
 {
+    args_ctx *c = ctx;
     (void)args;
     if (!c->has_page_size)
         *c->page_size = PAGE_SIZE_DEFAULT;
@@ -2235,8 +2451,9 @@ static int check_ods_check(reader *r, node *args, args_ctx *c)
     return 0;
 }
 
-static int check_count(reader *r, node *args, args_ctx *c)
+static int check_count(reader *r, node *args, void *ctx)
 {
+    args_ctx *c = ctx;
     if (c->equals_bound && (c->at_least_bound || c->at_most_bound))
         return fail_node(r, c->at_least_bound ? c->at_least_bound : c->at_most_bound,
                          "use either 'equals' or 'at_least'/'at_most' in 'count', not both");
@@ -2250,9 +2467,421 @@ static int check_count(reader *r, node *args, args_ctx *c)
     return 0;
 }
 
+#define KEYS(t) t, sizeof t / sizeof t[0]
+
+/* --- step lists: the declarative steps of core/steps.h, in an edit, a repair, a migration
+ * and a validator. A list is a sequence of one-key mappings, the key naming the step's kind
+ * ({add: {path: Wallet.Coins, value: -50}}), read as variants of op_group; each step is built
+ * with vs_steps_push_*, whose refusals are reported at the step. --- */
+
+static int read_variant(reader *r, const variant_group *g, node *map, void *c,
+                        const variant_spec **chosen);
+
+/* What a step list belongs to, and whether its steps may take an operand from a payload
+ * (`from: Amount`). Only operation handlers are given a payload; every other list refuses
+ * `from`, so allowing it for a new owner is this one flag. */
+typedef struct list_owner {
+    const char *noun; /* "an edit", for "... but an edit has no payload" */
+    bool payload;
+} list_owner;
+
+static const list_owner edit_owner = {"an edit", false};
+static const list_owner repair_owner = {"a repair", false};
+static const list_owner migration_owner = {"a migration", false};
+static const list_owner validator_owner = {"a validator", false};
+
+/* One step of a list while it is read; its kind's check builds it into out. */
+typedef struct op_ctx {
+    const list_owner *owner;
+    vs_steps *out;
+    node *item;      /* the step: where a refusal of vs_steps_push_* is reported */
+    vs_path path;
+    vs_value *value; /* the literal operand: `value`, or the condition's (a string for type) */
+    bool has_from;   /* the operand is the payload's node at `from` instead */
+    vs_path from;
+    size_t index;    /* insert: 1-based, 0 = append */
+    bool has_cond;   /* require: the condition, once one is written */
+    vs_require_op op;
+} op_ctx;
+
+/* The key under which v, a value of the step's arguments, is written (read_variant has
+ * checked that the step is one key whose value is the arguments' mapping). */
+static node *key_of(op_ctx *c, node *v)
+{
+    node *args = deref(deref(c->item)->items[1]);
+    for (size_t p = 0; p < args->count / 2; p++)
+        if (args->items[2 * p + 1] == v)
+            return args->items[2 * p];
+    return v;
+}
+
+/* `from` where the list has no payload. example shows the operand written out. */
+static int from_refused(reader *r, node *key, op_ctx *c, const char *example, const char *more)
+{
+    return fail_node(r, key,
+                     "'from' takes the operand from a payload, but %s has no payload (only "
+                     "operation handlers are given one): write the operand itself, like %s%s",
+                     c->owner->noun, example, more);
+}
+
+static int read_payload_path(reader *r, node *v, op_ctx *c)
+{
+    if (parse_path(r, "from", v, NULL,
+                   " (a path in the payload, like Amount; \"\" for the whole payload)", &c->from))
+        return -1;
+    c->has_from = true;
+    return 0;
+}
+
+static int read_op_path(reader *r, const char *key, node *v, void *obj)
+{
+    op_ctx *c = obj;
+    /* the root is read like any path: a require may test it, and vs_steps_push_* refuses a
+     * change of the whole profile (reported at the step) */
+    return parse_path(r, key, v, NULL, " (\"\" is the whole profile)", &c->path);
+}
+
+static int read_op_operand(reader *r, const char *key, node *v, op_ctx *c, bool number)
+{
+    node *n = deref(v);
+    char d[DBUF];
+    if (c->has_from)
+        return fail_node(r, key_of(c, v), "use either '%s' or 'from' in one step, not both",
+                         key);
+    scalar_type t = n->kind == NODE_SCALAR ? classify(n) : S_STRING;
+    if (number && (n->kind != NODE_SCALAR || (t != S_INT && t != S_FLOAT)))
+        return fail_node(r, v, "expected a number for '%s', found %s", key,
+                         describe(v, d, sizeof d));
+    vs_free(c->value);
+    c->value = NULL;
+    return to_value(r, v, &c->value);
+}
+
+static int read_op_value(reader *r, const char *key, node *v, void *obj)
+{
+    return read_op_operand(r, key, v, obj, false);
+}
+
+static int read_op_number(reader *r, const char *key, node *v, void *obj)
+{
+    return read_op_operand(r, key, v, obj, true);
+}
+
+static int read_op_from(reader *r, const char *key, node *v, void *obj)
+{
+    op_ctx *c = obj;
+    node *k = key_of(c, v);
+    (void)key;
+    if (!c->owner->payload)
+        return from_refused(r, k, c, "value: 10", "");
+    if (c->value)
+        return fail_node(r, k, "use either 'value' or 'from' in one step, not both");
+    return read_payload_path(r, v, c);
+}
+
+static int read_op_index(reader *r, const char *key, node *v, void *obj)
+{
+    op_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)MAX_EXACT_INT, &u))
+        return -1;
+    c->index = (size_t)u;
+    return 0;
+}
+
+/* A require tests exactly one condition; the key names it (the names of core/steps.h). */
+static int begin_condition(reader *r, const char *key, node *v, op_ctx *c, vs_require_op *op)
+{
+    if (!vs_require_op_parse(key, op))
+        return fail_node(r, v, "internal error: '%s' is not a condition", key);
+    if (c->has_cond)
+        return fail_node(r, key_of(c, v),
+                         "two conditions in one require, '%s' and '%s': a require tests "
+                         "exactly one of exists, absent, equals, at_least, at_most, type",
+                         vs_require_op_name(c->op), key);
+    c->has_cond = true;
+    c->op = *op;
+    return 0;
+}
+
+static int read_cond_flag(reader *r, const char *key, node *v, void *obj)
+{
+    op_ctx *c = obj;
+    vs_require_op op;
+    if (begin_condition(r, key, v, c, &op))
+        return -1;
+    node *n = deref(v);
+    char d[DBUF];
+    bool b = false;
+    if (n->kind != NODE_SCALAR || classify(n) != S_BOOL || !match_bool(n->text, n->len, &b) ||
+        !b)
+        return fail_node(r, v, "expected 'true' for '%s' (%s), found %s", key,
+                         op == VS_REQUIRE_EXISTS
+                             ? "to require that nothing is there, use 'absent: true'"
+                             : "to require that something is there, use 'exists: true'",
+                         describe(v, d, sizeof d));
+    return 0;
+}
+
+/* {from: Price} in place of a condition's operand. A mapping tagged !!map is a literal
+ * whatever its keys, so equals can still compare with a map whose one key is "from". */
+static bool is_payload_ref(node *v)
+{
+    node *n = deref(v);
+    return n->kind == NODE_MAP && n->tag != TAG_MAP && n->count == 2 && is_key(n->items[0], "from");
+}
+
+static int read_cond_operand(reader *r, const char *key, node *v, void *obj)
+{
+    op_ctx *c = obj;
+    vs_require_op op;
+    if (begin_condition(r, key, v, c, &op))
+        return -1;
+    bool equals = op == VS_REQUIRE_EQUALS;
+    if (is_payload_ref(v)) {
+        node *m = deref(v);
+        if (!c->owner->payload) {
+            char example[64];
+            snprintf(example, sizeof example, "%s: %s", key, equals ? "5" : "0");
+            return from_refused(r, m->items[0], c, example,
+                                equals ? " (to compare with a map whose only key is 'from', "
+                                         "tag it: equals: !!map {from: ...})"
+                                       : "");
+        }
+        return read_payload_path(r, m->items[1], c);
+    }
+    node *n = deref(v);
+    char d[DBUF];
+    scalar_type t = n->kind == NODE_SCALAR ? classify(n) : S_STRING;
+    if (!equals && (n->kind != NODE_SCALAR || (t != S_INT && t != S_FLOAT)))
+        return fail_node(r, v, "expected a number for '%s'%s, found %s", key,
+                         c->owner->payload ? " (or {from: <payload path>})" : "",
+                         describe(v, d, sizeof d));
+    return to_value(r, v, &c->value);
+}
+
+static const char *const require_type_names[] = {"nil",    "boolean", "number",
+                                                 "string", "array",   "map"};
+
+/* Names from other languages, for a better suggestion than the nearest spelling. */
+static const struct {
+    const char *name, *type;
+} type_synonyms[] = {
+    {"int", "number"},  {"integer", "number"}, {"float", "number"}, {"double", "number"},
+    {"bool", "boolean"}, {"str", "string"},    {"text", "string"},  {"list", "array"},
+    {"table", "map"},   {"dict", "map"},       {"object", "map"},   {"null", "nil"},
+    {"none", "nil"},
+};
+
+static int read_cond_type(reader *r, const char *key, node *v, void *obj)
+{
+    op_ctx *c = obj;
+    vs_require_op op;
+    char *name = NULL;
+    if (begin_condition(r, key, v, c, &op) ||
+        read_text(r, key, v, "a type name", 1, SIZE_MAX, &name))
+        return -1;
+    size_t ntypes = sizeof require_type_names / sizeof *require_type_names;
+    for (size_t i = 0; i < ntypes; i++) {
+        if (strcmp(name, require_type_names[i]) == 0) {
+            free(name);
+            c->value = vs_new_string(require_type_names[i]);
+            return c->value ? 0 : nomem(r, v);
+        }
+    }
+    for (size_t i = 0; i < sizeof type_synonyms / sizeof *type_synonyms; i++) {
+        if (strcmp(name, type_synonyms[i].name) == 0) {
+            char q[QBUF];
+            fail_node(r, v, "unknown type '%s' for 'type' (did you mean '%s'? the types are "
+                            "nil, boolean, number, string, array and map)",
+                      quote(q, sizeof q, name, strlen(name)), type_synonyms[i].type);
+            free(name);
+            return -1;
+        }
+    }
+    unknown_name(r, v, "type", key, name, require_type_names, ntypes);
+    free(name);
+    return -1;
+}
+
+/* A refusal of vs_steps_push_*, at the step. */
+static int step_refused(reader *r, op_ctx *c, vs_step_kind kind, vs_status st, bool nil_value)
+{
+    const char *name = vs_step_kind_name(kind);
+    if (st == VS_ERR_NOMEM)
+        return nomem(r, c->item);
+    if (st == VS_ERR_PATH)
+        return fail_node(r, c->item,
+                         "this '%s' step would change the whole profile: its path must name a "
+                         "value inside it, like Wallet.Coins",
+                         name);
+    if (st == VS_ERR_ARRAY_HOLE && kind == VS_STEP_INSERT && nil_value)
+        return fail_node(r, c->item,
+                         "this 'insert' step is refused: inserting nil would leave a hole in "
+                         "the array, which is not storable");
+    return fail_node(r, c->item, "this '%s' step is refused: %s", name, vs_status_message(st));
+}
+
+/* set, add, insert, remove: the operand is `value` or, where there is a payload, `from`. */
+static int build_change(reader *r, node *args, op_ctx *c, vs_step_kind kind)
+{
+    const char *name = vs_step_kind_name(kind);
+    if (kind != VS_STEP_REMOVE && !c->value && !c->has_from)
+        return c->owner->payload
+                   ? fail_node(r, args, "missing 'value' or 'from' in '%s'", name)
+                   : fail_node(r, args, "missing required key 'value' in '%s'", name);
+    vs_value *v = c->value;
+    c->value = NULL;
+    bool nil_value = v && vs_type_of(v) == VS_NIL;
+    vs_status st;
+    switch (kind) {
+    case VS_STEP_SET:
+        st = c->has_from ? vs_steps_push_set_from(c->out, &c->path, &c->from)
+                         : vs_steps_push_set(c->out, &c->path, v);
+        v = c->has_from ? v : NULL;
+        break;
+    case VS_STEP_ADD:
+        st = c->has_from ? vs_steps_push_add_from(c->out, &c->path, &c->from)
+                         : vs_steps_push_add(c->out, &c->path, vs_number_of(v));
+        break;
+    case VS_STEP_INSERT:
+        st = c->has_from ? vs_steps_push_insert_from(c->out, &c->path, c->index, &c->from)
+                         : vs_steps_push_insert(c->out, &c->path, c->index, v);
+        v = c->has_from ? v : NULL;
+        break;
+    default: st = vs_steps_push_remove(c->out, &c->path); break;
+    }
+    vs_free(v); /* what the push did not take over */
+    return st == VS_OK ? 0 : step_refused(r, c, kind, st, nil_value);
+}
+
+static int check_op_set(reader *r, node *args, void *ctx)
+{
+    return build_change(r, args, ctx, VS_STEP_SET);
+}
+
+static int check_op_add(reader *r, node *args, void *ctx)
+{
+    return build_change(r, args, ctx, VS_STEP_ADD);
+}
+
+static int check_op_insert(reader *r, node *args, void *ctx)
+{
+    return build_change(r, args, ctx, VS_STEP_INSERT);
+}
+
+static int check_op_remove(reader *r, node *args, void *ctx)
+{
+    return build_change(r, args, ctx, VS_STEP_REMOVE);
+}
+
+static int check_op_require(reader *r, node *args, void *ctx)
+{
+    op_ctx *c = ctx;
+    if (!c->has_cond)
+        return fail_node(r, args, "no condition in 'require': give exactly one of exists: true, "
+                                  "absent: true, equals, at_least, at_most or type");
+    vs_status st;
+    if (c->has_from) {
+        st = vs_steps_push_require_from(c->out, &c->path, c->op, &c->from);
+    } else {
+        vs_value *v = c->value;
+        c->value = NULL;
+        st = vs_steps_push_require(c->out, &c->path, c->op, v); /* takes v over */
+    }
+    return st == VS_OK ? 0 : step_refused(r, c, VS_STEP_REQUIRE, st, false);
+}
+
+static const key_spec op_set_keys[] = {
+    {"path", true, read_op_path},
+    {"value", false, read_op_value},
+    {"from", false, read_op_from},
+};
+static const key_spec op_add_keys[] = {
+    {"path", true, read_op_path},
+    {"value", false, read_op_number},
+    {"from", false, read_op_from},
+};
+static const key_spec op_insert_keys[] = {
+    {"path", true, read_op_path},
+    {"value", false, read_op_value},
+    {"from", false, read_op_from},
+    {"index", false, read_op_index},
+};
+static const key_spec op_remove_keys[] = {
+    {"path", true, read_op_path},
+};
+static const key_spec op_require_keys[] = {
+    {"path", true, read_op_path},
+    {"exists", false, read_cond_flag},
+    {"absent", false, read_cond_flag},
+    {"equals", false, read_cond_operand},
+    {"at_least", false, read_cond_operand},
+    {"at_most", false, read_cond_operand},
+    {"type", false, read_cond_type},
+};
+
+static const variant_spec op_kinds[] = {
+    {"set", VS_STEP_SET, KEYS(op_set_keys), check_op_set, "{path: Level, value: 1}"},
+    {"add", VS_STEP_ADD, KEYS(op_add_keys), check_op_add, "{path: Wallet.Coins, value: 10}"},
+    {"insert", VS_STEP_INSERT, KEYS(op_insert_keys), check_op_insert,
+     "{path: Inventory, value: sword}"},
+    {"remove", VS_STEP_REMOVE, KEYS(op_remove_keys), check_op_remove, "{path: Inventory.1}"},
+    {"require", VS_STEP_REQUIRE, KEYS(op_require_keys), check_op_require,
+     "{path: Wallet.Coins, at_least: 0}"},
+};
+
+static const variant_group op_group = {
+    "step", "kind", NULL, 0, KEYS(op_kinds), "step kind",
+};
+
+/* A step list for key: a sequence of steps, built into *out (which the caller frees, also
+ * on failure). */
+static int read_step_list(reader *r, const char *key, node *v, const list_owner *owner,
+                          vs_steps *out)
+{
+    node *seq = deref(v);
+    char d[DBUF];
+    if (seq->kind != NODE_SEQ)
+        return fail_node(r, v,
+                         "expected a sequence of steps for '%s', like [{add: {path: "
+                         "Wallet.Coins, value: 10}}] ([] for none), found %s",
+                         key, describe(v, d, sizeof d));
+    vs_steps_free(out);
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = seq->items[i];
+        if (deref(item)->kind != NODE_MAP)
+            return fail_node(r, item,
+                             "expected a step (a mapping with one of set, add, insert, remove, "
+                             "require, like {set: {path: Level, value: 1}}), found %s",
+                             describe(item, d, sizeof d));
+        op_ctx c = {.owner = owner, .out = out, .item = item};
+        const variant_spec *chosen = NULL;
+        int rc = read_variant(r, &op_group, item, &c, &chosen);
+        vs_path_free(&c.path);
+        vs_path_free(&c.from);
+        vs_free(c.value);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
 static const key_spec step_common_keys[] = {
     {"at", true, read_at},
 };
+
+static int read_edit_steps(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_step_list(r, key, v, &edit_owner, c->edit);
+}
+
+static int read_repair_steps(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_step_list(r, key, v, &repair_owner, c->edit);
+}
 
 static const key_spec player_keys[] = {
     {"player", true, read_player},
@@ -2316,8 +2945,33 @@ static const key_spec ods_check_keys[] = {
     {"ascending", false, read_ascending},
     {"page_size", false, read_page_size},
 };
-
-#define KEYS(t) t, sizeof t / sizeof t[0]
+static const key_spec wait_keys[] = {
+    {"player", true, read_player},
+    {"timeout", true, read_timeout},
+    {"error", false, read_outcome},
+};
+static const key_spec edit_keys[] = {
+    {"player", true, read_player},
+    {"steps", true, read_edit_steps},
+    {"expect", false, read_edit_outcome},
+};
+static const key_spec purchase_keys[] = {
+    {"player", true, read_player},
+    {"id", true, read_purchase_id},
+    {"product", true, read_product_ref},
+    {"price", false, read_price},
+};
+static const key_spec clear_lease_keys[] = {
+    {"server", true, read_server},
+    {"player", true, read_player},
+    {"error", false, read_outcome},
+};
+static const key_spec repair_keys[] = {
+    {"server", true, read_server},
+    {"player", true, read_player},
+    {"steps", true, read_repair_steps},
+    {"error", false, read_outcome},
+};
 
 static const variant_spec step_actions[] = {
     {"join", STEP_JOIN, KEYS(join_keys), check_join, "{player: 1}"},
@@ -2338,10 +2992,16 @@ static const variant_spec step_actions[] = {
     {"ods_set", STEP_ODS_SET, KEYS(ods_set_keys), NULL, "{server: 1, ...}"},
     {"ods_increment", STEP_ODS_INCREMENT, KEYS(ods_increment_keys), NULL, "{server: 1, ...}"},
     {"ods_check", STEP_ODS_CHECK, KEYS(ods_check_keys), check_ods_check, "{server: 1, ...}"},
+    {"wait", STEP_WAIT, KEYS(wait_keys), NULL, "{player: 1, timeout: 10s}"},
+    {"edit", STEP_EDIT, KEYS(edit_keys), NULL, "{player: 1, steps: [...]}"},
+    {"save", STEP_SAVE, KEYS(player_keys), NULL, "{player: 1}"},
+    {"purchase", STEP_PURCHASE, KEYS(purchase_keys), NULL, "{player: 1, id: P-1, product: 7}"},
+    {"clear_lease", STEP_CLEAR_LEASE, KEYS(clear_lease_keys), NULL, "{server: 1, player: 1}"},
+    {"repair", STEP_REPAIR, KEYS(repair_keys), NULL, "{server: 1, player: 1, steps: [...]}"},
 };
 
 static const variant_group step_group = {
-    "step", "action", KEYS(step_common_keys), KEYS(step_actions),
+    "step", "action", KEYS(step_common_keys), KEYS(step_actions), NULL,
 };
 
 static const key_spec stored_keys[] = {
@@ -2366,7 +3026,7 @@ static const variant_spec expect_kinds[] = {
 };
 
 static const variant_group expect_group = {
-    "expectation", "kind", NULL, 0, KEYS(expect_kinds),
+    "expectation", "kind", NULL, 0, KEYS(expect_kinds), NULL,
 };
 
 static void variant_list(const variant_group *g, char *buf, size_t size)
@@ -2377,11 +3037,11 @@ static void variant_list(const variant_group *g, char *buf, size_t size)
         o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", g->variants[i].name);
 }
 
-static int read_variant(reader *r, const variant_group *g, node *map, args_ctx *c,
+static int read_variant(reader *r, const variant_group *g, node *map, void *c,
                         const variant_spec **chosen)
 {
     map = deref(map);
-    char where[64], list[256];
+    char where[64], list[512];
     snprintf(where, sizeof where, "the %s at line %d", g->noun, map->line);
     variant_list(g, list, sizeof list);
     const char *names[MAX_KEYS];
@@ -2409,7 +3069,7 @@ static int read_variant(reader *r, const variant_group *g, node *map, args_ctx *
             if (text_is(k->text, k->len, g->variants[i].name))
                 found = &g->variants[i];
         if (!found)
-            return unknown_key(r, key, names, nnames);
+            return unknown_what(r, key, g->unknown ? g->unknown : "key", names, nnames, NULL);
         if (v)
             return fail_node(r, key, "two %ss in one %s, '%s' and '%s': a %s has exactly one "
                                      "of %s",
@@ -2488,19 +3148,6 @@ static int read_template(reader *r, const char *key, node *v, void *obj)
     return 0;
 }
 
-static const key_spec store_keys[] = {
-    {"name", true, read_store_name},
-    {"template", true, read_template},
-};
-
-static int read_store(reader *r, const char *key, node *v, void *obj)
-{
-    scenario *s = obj;
-    if (expect_mapping(r, key, v, ""))
-        return -1;
-    return read_mapping(r, v, "store", KEYS(store_keys), &s->store);
-}
-
 static int expect_sequence(reader *r, const char *key, node *v)
 {
     char d[DBUF];
@@ -2508,6 +3155,495 @@ static int expect_sequence(reader *r, const char *key, node *v)
         return fail_node(r, v, "expected a sequence for '%s' (write %s: [] for none), found %s",
                          key, key, describe(v, d, sizeof d));
     return 0;
+}
+
+/* --- the store's engine settings: schema, autosave, lease, retry, reconcile --- */
+
+static int read_schema(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    st->schema = (int64_t)u;
+    return 0;
+}
+
+static int read_autosave(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    return read_positive_duration(r, key, v, "the engine's default, 30s", &st->autosave_us);
+}
+
+static int read_lease(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    return read_positive_duration(r, key, v, "the engine's default, 90s", &st->lease_us);
+}
+
+static int read_reconcile(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    bool reconcile;
+    if (read_bool(r, key, v, &reconcile))
+        return -1;
+    st->no_reconcile = !reconcile;
+    return 0;
+}
+
+/* A delay of the retry policy: > 0, because 0 is how vs_retry_policy says "the default". */
+static int read_retry_delay(reader *r, const char *key, node *v, int64_t default_us,
+                            vs_time_us *out)
+{
+    char def[32], text[64];
+    format_duration(default_us, def, sizeof def);
+    snprintf(text, sizeof text, "the engine's default, %s", def);
+    int64_t us;
+    if (read_positive_duration(r, key, v, text, &us))
+        return -1;
+    *out = us;
+    return 0;
+}
+
+/* An attempt limit: 0 is "no limit", which is also the engine's default. */
+static int read_retry_limit(reader *r, const char *key, node *v, int *out)
+{
+    uint64_t u;
+    if (read_uint(r, key, v, 0, INT_MAX, &u))
+        return -1;
+    *out = (int)u;
+    return 0;
+}
+
+static int read_retry_base(reader *r, const char *key, node *v, void *obj)
+{
+    vs_retry_policy *p = obj;
+    return read_retry_delay(r, key, v, VS_RETRY_DEFAULT_BASE_US, &p->base_us);
+}
+
+static int read_retry_max(reader *r, const char *key, node *v, void *obj)
+{
+    vs_retry_policy *p = obj;
+    return read_retry_delay(r, key, v, VS_RETRY_DEFAULT_MAX_US, &p->max_us);
+}
+
+static int read_retry_closing_max(reader *r, const char *key, node *v, void *obj)
+{
+    vs_retry_policy *p = obj;
+    return read_retry_delay(r, key, v, VS_RETRY_DEFAULT_CLOSING_MAX_US, &p->closing_max_us);
+}
+
+static int read_retry_attempts(reader *r, const char *key, node *v, void *obj)
+{
+    vs_retry_policy *p = obj;
+    return read_retry_limit(r, key, v, &p->max_attempts);
+}
+
+static int read_retry_closing_attempts(reader *r, const char *key, node *v, void *obj)
+{
+    vs_retry_policy *p = obj;
+    return read_retry_limit(r, key, v, &p->closing_max_attempts);
+}
+
+static const key_spec retry_keys[] = {
+    {"base", false, read_retry_base},
+    {"max", false, read_retry_max},
+    {"attempts", false, read_retry_attempts},
+    {"closing_max", false, read_retry_closing_max},
+    {"closing_attempts", false, read_retry_closing_attempts},
+};
+
+/* vs_retry_policy_check's sentence with the fields named as in YAML: "retry max_us must be
+ * at least base_us" -> "max must be at least base". */
+static void retry_yaml_names(const char *why, char *buf, size_t size)
+{
+    static const char *const c_names[] = {"base_us", "max_us", "closing_max_us", "max_attempts",
+                                          "closing_max_attempts"};
+    static const char *const yaml_names[] = {"base", "max", "closing_max", "attempts",
+                                             "closing_attempts"};
+    if (strncmp(why, "retry ", 6) == 0)
+        why += 6;
+    size_t o = 0;
+    while (*why && o + 1 < size) {
+        size_t n = strspn(why, "abcdefghijklmnopqrstuvwxyz_");
+        if (n == 0) {
+            buf[o++] = *why++;
+            continue;
+        }
+        const char *word = why;
+        size_t wl = n;
+        for (size_t i = 0; i < sizeof c_names / sizeof *c_names; i++) {
+            if (strlen(c_names[i]) == n && memcmp(why, c_names[i], n) == 0) {
+                word = yaml_names[i];
+                wl = strlen(word);
+            }
+        }
+        if (wl > size - 1 - o)
+            wl = size - 1 - o;
+        memcpy(buf + o, word, wl);
+        o += wl;
+        why += n;
+    }
+    buf[o] = '\0';
+}
+
+/* Each field is checked as it is read; the policy as a whole, with the engine's defaults
+ * for the fields not given, by vs_retry_policy_check (max below base, say). */
+static int read_retry(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    if (expect_mapping(r, key, v, " (like {base: 500ms, max: 30s})") ||
+        read_mapping(r, v, "'retry'", KEYS(retry_keys), &st->retry))
+        return -1;
+    vs_retry_policy full = vs_retry_policy_with_defaults(&st->retry);
+    const char *why = NULL;
+    if (vs_retry_policy_check(&full, &why) == VS_OK)
+        return 0;
+    char text[256], base[32], max[32], closing[32];
+    retry_yaml_names(why ? why : "invalid", text, sizeof text);
+    format_duration(full.base_us, base, sizeof base);
+    format_duration(full.max_us, max, sizeof max);
+    format_duration(full.closing_max_us, closing, sizeof closing);
+    return fail_node(r, v,
+                     "invalid retry policy: %s (with the engine's defaults for what is not "
+                     "given, it is {base: %s, max: %s, attempts: %d, closing_max: %s, "
+                     "closing_attempts: %d})",
+                     text, base, max, full.max_attempts, closing, full.closing_max_attempts);
+}
+
+/* --- migrations and validators: step lists with a name --- */
+
+typedef struct migration_ctx {
+    int64_t from;
+    node *from_node;
+    char *name;
+    vs_steps steps;
+} migration_ctx;
+
+static int read_migration_from(reader *r, const char *key, node *v, void *obj)
+{
+    migration_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    c->from = (int64_t)u;
+    c->from_node = v;
+    return 0;
+}
+
+static int read_migration_name(reader *r, const char *key, node *v, void *obj)
+{
+    migration_ctx *c = obj;
+    return read_text(r, key, v, "a name", 1, SIZE_MAX, &c->name);
+}
+
+static int read_migration_steps(reader *r, const char *key, node *v, void *obj)
+{
+    migration_ctx *c = obj;
+    return read_step_list(r, key, v, &migration_owner, &c->steps);
+}
+
+static const key_spec migration_keys[] = {
+    {"from", true, read_migration_from},
+    {"name", false, read_migration_name},
+    {"steps", true, read_migration_steps},
+};
+
+/* Each migration is read and added; two from the same schema are refused here, at the
+ * second one's `from`. The chain as a whole is checked against the schema by read_store. */
+static int read_migrations(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    if (seq->count > MAX_MIGRATIONS)
+        return fail_node(r, v, "'%s' lists %zu migrations; a store has at most %d", key,
+                         seq->count, MAX_MIGRATIONS);
+    vs_migrations_free(&st->migrations);
+    if (seq->count == 0)
+        return 0;
+    dup_key *froms = malloc(seq->count * sizeof *froms);
+    node **from_nodes = malloc(seq->count * sizeof *from_nodes);
+    if (!froms || !from_nodes) {
+        free(froms);
+        free(from_nodes);
+        return nomem(r, v);
+    }
+    char d[DBUF];
+    int rc = 0;
+    for (size_t i = 0; i < seq->count && rc == 0; i++) {
+        node *item = seq->items[i], *m = deref(item);
+        if (m->kind != NODE_MAP) {
+            rc = fail_node(r, item, "expected a migration (a mapping like {from: 1, steps: "
+                                    "[...]}), found %s",
+                           describe(item, d, sizeof d));
+            break;
+        }
+        char where[64];
+        snprintf(where, sizeof where, "the migration at line %d", m->line);
+        migration_ctx c = {0};
+        rc = read_mapping(r, item, where, KEYS(migration_keys), &c);
+        if (rc == 0) {
+            vs_status added = vs_migrations_add_steps(&st->migrations, c.from, c.name, &c.steps);
+            if (added == VS_ERR_NOMEM)
+                rc = nomem(r, item);
+            else if (added != VS_OK)
+                rc = fail_node(r, item, "this migration is refused: %s",
+                               vs_status_message(added));
+        }
+        froms[i] = (dup_key){c.from, NULL, i};
+        from_nodes[i] = c.from_node;
+        free(c.name);
+        vs_steps_free(&c.steps);
+    }
+    size_t dup, first;
+    if (rc == 0 && first_duplicate(froms, seq->count, &dup, &first))
+        rc = fail_node(r, from_nodes[dup],
+                       "a second migration from schema %" PRId64 " (the first is at line %d, "
+                       "column %d): each version has one migration to the next",
+                       st->migrations.items[dup].from, from_nodes[first]->line,
+                       from_nodes[first]->column);
+    free(froms);
+    free(from_nodes);
+    return rc;
+}
+
+typedef struct validator_ctx {
+    char *name;
+    vs_steps steps;
+    node *steps_node;
+} validator_ctx;
+
+static int read_validator_name(reader *r, const char *key, node *v, void *obj)
+{
+    validator_ctx *c = obj;
+    return read_text(r, key, v, "a name", 1, SIZE_MAX, &c->name);
+}
+
+static int read_validator_steps(reader *r, const char *key, node *v, void *obj)
+{
+    validator_ctx *c = obj;
+    c->steps_node = v;
+    return read_step_list(r, key, v, &validator_owner, &c->steps);
+}
+
+static const key_spec validator_keys[] = {
+    {"name", false, read_validator_name},
+    {"steps", true, read_validator_steps},
+};
+
+/* A validator may only test: vs_validators_add_steps refuses a step that is not a require,
+ * and the refusal is reported at that step. */
+static int read_validators(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    vs_validators_free(&st->validators);
+    char d[DBUF];
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = seq->items[i], *m = deref(item);
+        if (m->kind != NODE_MAP)
+            return fail_node(r, item, "expected a validator (a mapping like {name: coins, steps: "
+                                      "[{require: {path: Coins, at_least: 0}}]}), found %s",
+                             describe(item, d, sizeof d));
+        char where[64];
+        snprintf(where, sizeof where, "the validator at line %d", m->line);
+        validator_ctx c = {0};
+        int rc = read_mapping(r, item, where, KEYS(validator_keys), &c);
+        if (rc == 0) {
+            char why[512];
+            vs_status added = vs_validators_add_steps(&st->validators, c.name, &c.steps, why,
+                                                      sizeof why);
+            if (added == VS_ERR_NOMEM) {
+                rc = nomem(r, item);
+            } else if (added != VS_OK) {
+                size_t at = 0;
+                node *bad = item;
+                if (!vs_steps_only_requires(&c.steps, &at) || vs_steps_uses_payload(&c.steps, &at))
+                    bad = deref(c.steps_node)->items[at]; /* one step per item of the list */
+                rc = fail_node(r, bad, "%s", why);
+            }
+        }
+        free(c.name);
+        vs_steps_free(&c.steps);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* --- products: the catalogue of the scenario's receipt handler --- */
+
+typedef struct product_ctx {
+    scenario_product *p;
+    node *id_node;
+} product_ctx;
+
+static int read_product_id(reader *r, const char *key, node *v, void *obj)
+{
+    product_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    c->p->id = (int64_t)u;
+    c->id_node = v;
+    return 0;
+}
+
+static int read_product_path(reader *r, const char *key, node *v, void *obj)
+{
+    product_ctx *c = obj;
+    return parse_path(r, key, v,
+                      "the path of a product must not be empty: it names the number a "
+                      "purchase adds to, like Wallet.Gems",
+                      "", &c->p->path);
+}
+
+static int read_product_add(reader *r, const char *key, node *v, void *obj)
+{
+    product_ctx *c = obj;
+    node *n = deref(v);
+    char d[DBUF], q[QBUF];
+    scalar_type t = n->kind == NODE_SCALAR ? classify(n) : S_STRING;
+    if (n->kind != NODE_SCALAR || (t != S_INT && t != S_FLOAT))
+        return fail_node(r, v, "expected a number for '%s', found %s", key,
+                         describe(v, d, sizeof d));
+    vs_value *x = NULL;
+    if (to_value(r, v, &x))
+        return -1;
+    double amount = vs_number_of(x);
+    vs_free(x);
+    if (!isfinite(amount))
+        return fail_node(r, v, "expected a finite number for '%s', found '%s' (NaN and "
+                               "infinities are not storable)",
+                         key, quote(q, sizeof q, n->text, n->len));
+    c->p->amount = amount;
+    return 0;
+}
+
+static const key_spec product_keys[] = {
+    {"id", true, read_product_id},
+    {"path", true, read_product_path},
+    {"add", true, read_product_add},
+};
+
+static int read_products(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    if (seq->count == 0)
+        return 0;
+    st->products = calloc(seq->count, sizeof *st->products);
+    dup_key *ids = malloc(seq->count * sizeof *ids);
+    node **id_nodes = malloc(seq->count * sizeof *id_nodes);
+    if (!st->products || !ids || !id_nodes) {
+        free(ids);
+        free(id_nodes);
+        return nomem(r, v);
+    }
+    st->product_count = seq->count; /* zeroed products free cleanly if a later one fails */
+    char d[DBUF];
+    int rc = 0;
+    for (size_t i = 0; i < seq->count && rc == 0; i++) {
+        node *item = seq->items[i], *m = deref(item);
+        if (m->kind != NODE_MAP) {
+            rc = fail_node(r, item, "expected a product (a mapping like {id: 7, path: "
+                                    "Wallet.Gems, add: 100}), found %s",
+                           describe(item, d, sizeof d));
+            break;
+        }
+        st->products[i].pos = (scenario_pos){m->line, m->column};
+        char where[64];
+        snprintf(where, sizeof where, "the product at line %d", m->line);
+        product_ctx c = {&st->products[i], NULL};
+        rc = read_mapping(r, item, where, KEYS(product_keys), &c);
+        ids[i] = (dup_key){st->products[i].id, NULL, i};
+        id_nodes[i] = c.id_node;
+    }
+    size_t dup, first;
+    if (rc == 0 && first_duplicate(ids, seq->count, &dup, &first))
+        rc = fail_node(r, id_nodes[dup], "duplicate product id %" PRId64 " (first at line %d, "
+                                         "column %d)",
+                       st->products[dup].id, id_nodes[first]->line, id_nodes[first]->column);
+    free(ids);
+    free(id_nodes);
+    return rc;
+}
+
+static const key_spec store_keys[] = {
+    {"name", true, read_store_name},
+    {"template", true, read_template},
+    {"schema", false, read_schema},
+    {"autosave", false, read_autosave},
+    {"lease", false, read_lease},
+    {"retry", false, read_retry},
+    {"reconcile", false, read_reconcile},
+    {"migrations", false, read_migrations},
+    {"validators", false, read_validators},
+    {"products", false, read_products},
+};
+
+/* The migrations against the schema, once both are read (in whatever order they are
+ * written): vs_migrations_check, reported at the `migrations` key. */
+static int check_migrations(reader *r, node *map, const scenario_store *st)
+{
+    node *at = NULL;
+    for (size_t p = 0; p < map->count / 2; p++)
+        if (is_key(map->items[2 * p], "migrations"))
+            at = map->items[2 * p];
+    if (!at)
+        return 0;
+    char why[512];
+    int64_t schema = st->schema ? st->schema : 1;
+    if (vs_migrations_check(&st->migrations, schema, why, sizeof why) == VS_OK)
+        return 0;
+    if (st->schema)
+        return fail_node(r, at, "%s; the store's schema is %" PRId64, why, schema);
+    return fail_node(r, at, "%s; the store gives no 'schema', so it is the engine's default, 1",
+                     why);
+}
+
+static int read_store(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (expect_mapping(r, key, v, "") ||
+        read_mapping(r, v, "store", KEYS(store_keys), &s->store))
+        return -1;
+    return check_migrations(r, deref(v), &s->store);
+}
+
+/* Every purchase of the script has its own id (the platform keeps purchases by id). */
+static int unique_purchase_ids(reader *r, const scenario *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->step_count; i++)
+        n += s->steps[i].kind == STEP_PURCHASE;
+    if (n < 2)
+        return 0;
+    dup_key *keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return nomem(r, NULL);
+    n = 0;
+    for (size_t i = 0; i < s->step_count; i++)
+        if (s->steps[i].kind == STEP_PURCHASE)
+            keys[n++] = (dup_key){0, s->steps[i].text, i};
+    size_t dup, first;
+    bool found = first_duplicate(keys, n, &dup, &first);
+    free(keys);
+    if (!found)
+        return 0;
+    char q[QBUF];
+    const char *id = s->steps[dup].text;
+    return fail_node(r, r->step_id[dup],
+                     "duplicate purchase id '%s' (first at line %d, column %d): every purchase "
+                     "has its own id",
+                     quote(q, sizeof q, id, strlen(id)), r->step_id[first]->line,
+                     r->step_id[first]->column);
 }
 
 static int read_script(reader *r, const char *key, node *v, void *obj)
@@ -2520,10 +3656,12 @@ static int read_script(reader *r, const char *key, node *v, void *obj)
         return 0;
     s->steps = calloc(seq->count, sizeof *s->steps);
     r->step_at = calloc(seq->count, sizeof *r->step_at);
-    if (!s->steps || !r->step_at)
+    r->step_id = calloc(seq->count, sizeof *r->step_id);
+    r->step_product = calloc(seq->count, sizeof *r->step_product);
+    if (!s->steps || !r->step_at || !r->step_id || !r->step_product)
         return nomem(r, v);
     s->step_count = seq->count; /* zeroed steps free cleanly if a later one fails */
-    char list[256], d[DBUF];
+    char list[512], d[DBUF];
     variant_list(&step_group, list, sizeof list);
     for (size_t i = 0; i < seq->count; i++) {
         node *item = seq->items[i];
@@ -2538,13 +3676,17 @@ static int read_script(reader *r, const char *key, node *v, void *obj)
                       .path = &st->path, .value = &st->value, .index = &st->index,
                       .server = &st->server, .topic = &st->topic, .text = &st->text,
                       .store = &st->store, .key = &st->key, .amount = &st->amount,
-                      .ascending = &st->ascending, .page_size = &st->page_size};
+                      .ascending = &st->ascending, .page_size = &st->page_size,
+                      .timeout_us = &st->timeout_us, .expect_status = &st->expect_status,
+                      .edit = &st->edit, .expect_cancel = &st->expect_cancel,
+                      .id_node = &r->step_id[i], .product = &st->product,
+                      .product_node = &r->step_product[i], .price = &st->price};
         const variant_spec *chosen = NULL;
         if (read_variant(r, &step_group, item, &c, &chosen))
             return -1;
         st->kind = (scenario_step_kind)chosen->kind;
     }
-    return 0;
+    return unique_purchase_ids(r, s);
 }
 
 static int read_expect(reader *r, const char *key, node *v, void *obj)
@@ -2625,12 +3767,6 @@ static const limit_param *platform_param(node *key)
     if (k->kind != NODE_SCALAR || memchr(k->text, '\0', k->len))
         return NULL;
     return limits_find(k->text);
-}
-
-static bool is_key(node *key, const char *name)
-{
-    node *k = deref(key);
-    return k->kind == NODE_SCALAR && text_is(k->text, k->len, name);
 }
 
 /* One override: the value in the row's unit. A wrong one says the unit and the default. */
@@ -2765,11 +3901,23 @@ static int read_server_stopped(reader *r, const char *key, node *v, void *obj)
     return read_bool(r, key, v, &c->srv->starts_stopped);
 }
 
+/* A server of another build (a rollout): the schema its engine writes. */
+static int read_server_schema(reader *r, const char *key, node *v, void *obj)
+{
+    server_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    c->srv->schema = (int64_t)u;
+    return 0;
+}
+
 static const key_spec server_keys[] = {
     {"id", true, read_server_decl_id},
     {"skew", false, read_server_skew},
     {"drift_ppm", false, read_server_drift},
     {"stopped", false, read_server_stopped},
+    {"schema", false, read_server_schema},
 };
 
 static int by_server_id(const void *a, const void *b)
@@ -3125,8 +4273,60 @@ static void declared_servers(const scenario *s, char *buf, size_t size)
         o += (size_t)snprintf(buf + o, size - o, "%s%d", i ? ", " : "", s->servers[i].id);
 }
 
-/* Every step before the end, every server id used declared, the default server when none
- * is declared, then the steps in time order (equal times in file order). */
+static int by_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* "the declared products are 7, 8" (the first few of them) */
+static void declared_products(const int64_t *ids, size_t n, char *buf, size_t size)
+{
+    if (n == 0) {
+        snprintf(buf, size, "the store declares no products: list them under 'products' in "
+                            "'store', like {id: 7, path: Wallet.Gems, add: 100}");
+        return;
+    }
+    size_t o = (size_t)snprintf(buf, size, "%s", n == 1 ? "the only declared product is "
+                                                        : "the declared products are ");
+    for (size_t i = 0; i < n && o < size; i++) {
+        if (i == 20) {
+            snprintf(buf + o, size - o, ", ... (%zu in all)", n);
+            break;
+        }
+        o += (size_t)snprintf(buf + o, size - o, "%s%" PRId64, i ? ", " : "", ids[i]);
+    }
+}
+
+/* Every purchase names a product of the store's catalogue (read wherever `store` is). */
+static int check_purchases(reader *r, const scenario *s)
+{
+    size_t n = s->store.product_count;
+    int64_t *ids = n ? malloc(n * sizeof *ids) : NULL;
+    if (n && !ids)
+        return nomem(r, NULL);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = s->store.products[i].id;
+    if (n > 1)
+        qsort(ids, n, sizeof *ids, by_int64);
+    int rc = 0;
+    for (size_t i = 0; i < s->step_count && rc == 0; i++) {
+        const scenario_step *st = &s->steps[i];
+        if (st->kind != STEP_PURCHASE || (n && bsearch(&st->product, ids, n, sizeof *ids,
+                                                       by_int64)))
+            continue;
+        char list[400];
+        declared_products(ids, n, list, sizeof list);
+        rc = fail_node(r, r->step_product[i], "product %" PRId64 " is not declared (%s)",
+                       st->product, list);
+    }
+    free(ids);
+    return rc;
+}
+
+/* Every step before the end, every server id used declared, every product bought declared,
+ * the default server when none is declared, then the steps in time order (equal times in
+ * file order). */
 static int finish_scenario(reader *r, scenario *s)
 {
     char a[QBUF], d[QBUF];
@@ -3152,6 +4352,8 @@ static int finish_scenario(reader *r, scenario *s)
                              ref->by_default, ref->id, list);
         return fail_node(r, ref->at, "server %d is not declared (%s)", ref->id, list);
     }
+    if (check_purchases(r, s))
+        return -1;
     if (s->server_count == 0) {
         s->servers = calloc(1, sizeof *s->servers);
         if (!s->servers)
@@ -3252,6 +4454,8 @@ int loader_load_text(const char *file, const char *text, size_t len, scenario **
     if (rc == 0)
         rc = read_scenario(&r, file, out);
     free(r.step_at);
+    free(r.step_id);
+    free(r.step_product);
     free(r.refs);
     tree_free(&r);
     return rc ? -1 : 0;

@@ -12,13 +12,27 @@
 #include "sim/experience.h"
 #include "sim/world.h"
 
+/* The scenario's receipt handler on one server. */
+typedef struct shop {
+    struct run *r;
+    int server;
+} shop;
+
+/* A server's own build of the engine store (another schema). */
+typedef struct server_build {
+    vs_store_config config;
+    vs_migrations migrations;
+} server_build;
+
 typedef struct run {
     const scenario *sc;
     run_result *result;
+    shop shops[DS_MAX_SERVERS + 1];
     world w;
     fault_plan plan; /* the scenario's faults, each ending at the duration at the latest */
     experience x;
     bool experience_ready;
+    server_build *builds; /* one per scenario server */
 } run;
 
 typedef struct step_ctx {
@@ -69,6 +83,46 @@ static void step_fail(run *r, const scenario_step *st, const char *what)
 
 /* ---- steps ---- */
 
+static const char *status_word(vs_status st)
+{
+    switch (st) {
+    case VS_OK: return "none";
+    case VS_ERR_TIMEOUT: return "timeout";
+    case VS_ERR_LEASE_HELD: return "lease_held";
+    case VS_ERR_UNAVAILABLE: return "unavailable";
+    case VS_ERR_SCHEMA_TOO_NEW: return "schema_too_new";
+    case VS_ERR_INVALID: return "invalid";
+    case VS_ERR_CLOSED: return "closed";
+    case VS_ERR_NOT_LOADED: return "not_loaded";
+    case VS_ERR_LOST: return "lost";
+    default: return vs_status_name(st);
+    }
+}
+
+/* The outcome of a wait, clear_lease or repair step must be the one the scenario expects. */
+static void outcome_checked(void *arg, int64_t user_id, const vs_error *err)
+{
+    step_ctx *ctx = arg;
+    vs_status got = err ? err->status : VS_OK;
+    if (got == ctx->step->expect_status)
+        return;
+    char what[400];
+    snprintf(what, sizeof what, "expected %s, got %s%s%s", status_word(ctx->step->expect_status),
+             status_word(got), err ? ": " : "", err ? err->message : "");
+    step_fail(ctx->r, ctx->step, what);
+}
+
+typedef struct edit_args {
+    const scenario_step *st;
+    vs_steps_error err;
+} edit_args;
+
+static vs_status apply_edit(void *arg, vs_value *draft)
+{
+    edit_args *a = arg;
+    return vs_steps_apply(&a->st->edit, draft, NULL, &a->err);
+}
+
 static vs_store *store_of(run *r, int64_t player)
 {
     server *srv = experience_server(&r->x, experience_player_server(&r->x, player));
@@ -107,6 +161,28 @@ static vs_status mutate(run *r, const scenario_step *st)
     return status;
 }
 
+static vs_status edit_step(run *r, const scenario_step *st)
+{
+    vs_store *store = store_of(r, st->player);
+    if (!store)
+        return VS_ERR_NOT_LOADED;
+    edit_args a = {.st = st};
+    vs_status status = vs_store_edit(store, st->player, apply_edit, &a);
+    experience_note_call(&r->x, experience_player_server(&r->x, st->player), "engine.edit", st->player, status);
+    if (st->expect_cancel) {
+        if (status == VS_OK)
+            step_fail(r, st, "expected the edit to be cancelled, but it committed");
+        return VS_OK;
+    }
+    if (status != VS_OK && a.err.message[0]) {
+        char what[400];
+        snprintf(what, sizeof what, "the edit did not commit: %s", a.err.message);
+        step_fail(r, st, what);
+        return VS_OK;
+    }
+    return status;
+}
+
 static void publish_done(void *arg, int code, const char *message)
 {
     (void)arg, (void)code, (void)message; /* the history has it */
@@ -142,6 +218,13 @@ static void ods_check_done(void *arg, const vs_ods_page *page)
         step_fail(ctx->r, st, what);
     }
     vs_free(got);
+}
+
+static vs_status repair_edit(void *arg, vs_value *draft)
+{
+    const scenario_step *st = arg;
+    vs_steps_error err;
+    return vs_steps_apply(&st->edit, draft, NULL, &err);
 }
 
 static void server_step(step_ctx *ctx)
@@ -186,6 +269,18 @@ static void server_step(step_ctx *ctx)
         ordered_get_sorted(&x->ods, srv->ep, st->store, st->ascending, st->page_size, INT64_MIN,
                            INT64_MAX, NULL, ods_check_done, ctx);
         break;
+    case STEP_CLEAR_LEASE: {
+        vs_status s2 = vs_store_clear_lease(srv->store, st->player, outcome_checked, ctx);
+        if (s2 != VS_OK)
+            outcome_checked(ctx, st->player, &(vs_error){.status = s2, .message = "refused"});
+        break;
+    }
+    case STEP_REPAIR: {
+        vs_status s2 = vs_store_repair(srv->store, st->player, repair_edit, (void *)st, outcome_checked, ctx);
+        if (s2 != VS_OK)
+            outcome_checked(ctx, st->player, &(vs_error){.status = s2, .message = "refused"});
+        break;
+    }
     default:
         if (status != VS_OK) {
             char what[160];
@@ -205,12 +300,16 @@ static server *step_server(run *r, const scenario_step *st)
 {
     switch (st->kind) {
     case STEP_JOIN: return experience_server(&r->x, st->server ? st->server : 1);
+    case STEP_TELEPORT: /* the leave is held by a frozen old server (see experience_leave) */
+        return experience_server(&r->x, st->server);
     case STEP_LEAVE:
     case STEP_SET:
     case STEP_ADD:
     case STEP_INSERT:
     case STEP_REMOVE:
-    case STEP_TELEPORT:
+    case STEP_WAIT:
+    case STEP_EDIT:
+    case STEP_SAVE:
     case STEP_REJOIN: return experience_server(&r->x, experience_player_server(&r->x, st->player));
     default: return NULL;
     }
@@ -253,6 +352,24 @@ static void run_step_now(void *arg)
     case STEP_INSERT:
     case STEP_REMOVE:
         status = mutate(r, st);
+        break;
+    case STEP_WAIT:
+        status = store_of(r, st->player)
+                     ? vs_store_wait(store_of(r, st->player), st->player, st->timeout_us, outcome_checked, ctx)
+                     : (outcome_checked(ctx, st->player, &(vs_error){.status = VS_ERR_NOT_LOADED,
+                                                                     .message = "the player is on no server"}),
+                        VS_OK);
+        status = status == VS_ERR_NOT_LOADED ? VS_OK : status; /* already reported through the check */
+        break;
+    case STEP_EDIT:
+        status = edit_step(r, st);
+        break;
+    case STEP_SAVE:
+        status = store_of(r, st->player) ? vs_store_save(store_of(r, st->player), st->player) : VS_ERR_NOT_LOADED;
+        break;
+    case STEP_PURCHASE:
+        if (!experience_purchase(x, st->player, st->text, st->product, st->price))
+            status = VS_ERR_NOT_LOADED;
         break;
     default:
         server_step(ctx);
@@ -405,6 +522,71 @@ static void check_count(run *r, const scenario_expect *ex)
                     r->sc->file, ex->pos.line, ex->pos.column, ex->counter, scope, bounds, n);
 }
 
+/* ---- the scenario's receipt handler ---- */
+
+typedef struct receipt_call {
+    run *r;
+    int server;
+    vs_receipt_reply_fn reply;
+    void *reply_arg;
+    int64_t product;
+} receipt_call;
+
+static const scenario_product *product_of(const scenario *sc, int64_t id)
+{
+    for (size_t i = 0; i < sc->store.product_count; i++)
+        if (sc->store.products[i].id == id)
+            return &sc->store.products[i];
+    return NULL;
+}
+
+static void receipt_loaded(void *arg, int64_t user_id, const vs_error *err)
+{
+    receipt_call *c = arg;
+    server *srv = experience_server(&c->r->x, c->server);
+    const scenario_product *p = product_of(c->r->sc, c->product);
+    vs_receipt_decision d = VS_RECEIPT_NOT_PROCESSED_YET;
+    /* The naive handler of many games: grant by adding to the profile, then say GRANTED. It
+     * has no purchase-id check and does not wait for the grant to be saved, which is what
+     * the platform's contract punishes (an unrecorded grant is offered, and granted, again). */
+    if (!err && p && srv && srv->store &&
+        vs_store_add(srv->store, user_id, &p->path, p->amount) == VS_OK)
+        d = VS_RECEIPT_GRANTED;
+    vs_receipt_reply_fn reply = c->reply;
+    void *reply_arg = c->reply_arg;
+    free(c);
+    reply(reply_arg, d);
+}
+
+static void receipt_handler(void *arg, const vs_receipt *receipt, vs_receipt_reply_fn reply, void *reply_arg)
+{
+    shop *sh = arg;
+    run *r = sh->r;
+    server *srv = experience_server(&r->x, sh->server);
+    receipt_call *c = malloc(sizeof *c);
+    if (!c || !srv || !srv->store) {
+        free(c);
+        reply(reply_arg, VS_RECEIPT_NOT_PROCESSED_YET);
+        return;
+    }
+    *c = (receipt_call){r, sh->server, reply, reply_arg, receipt->product};
+    /* Like game code, wait (a while) for the player's profile before granting. The wait
+     * answers through receipt_loaded in every case but running out of memory. */
+    if (vs_store_wait(srv->store, receipt->player, 10LL * 1000000, receipt_loaded, c) == VS_ERR_NOMEM) {
+        free(c);
+        reply(reply_arg, VS_RECEIPT_NOT_PROCESSED_YET);
+    }
+}
+
+static void server_started(void *arg, server *srv)
+{
+    run *r = arg;
+    if (r->sc->store.product_count == 0 || !srv->platform.ops->receipt_handler_set)
+        return;
+    r->shops[srv->id] = (shop){r, srv->id};
+    srv->platform.ops->receipt_handler_set(srv->platform.ctx, receipt_handler, &r->shops[srv->id]);
+}
+
 /* ---- building and running ---- */
 
 static uint64_t swarm_next(void *ctx)
@@ -462,16 +644,47 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
     }
     experience_config cfg = {.faults = &r->plan,
                              .store_clock_skew_us = sc->platform.store_clock_skew_us,
-                             .store = {.name = sc->store.name, .template_ = sc->store.template_}};
+                             .store = {.name = sc->store.name,
+                                       .template_ = sc->store.template_,
+                                       .schema = sc->store.schema,
+                                       .autosave_interval_us = sc->store.autosave_us,
+                                       .lease_us = sc->store.lease_us,
+                                       .retry = sc->store.retry,
+                                       .migrations = &sc->store.migrations,
+                                       .validators = &sc->store.validators,
+                                       .no_reconcile = sc->store.no_reconcile},
+                             .on_server_started = server_started,
+                             .on_server_started_arg = r};
     limits_init(&cfg.limits, sc->platform.profile);
+    cfg.store.value_max_bytes = cfg.limits.value_max_bytes;
     for (size_t i = 0; i < sc->platform.override_count; i++)
         *limits_field(&cfg.limits, sc->platform.overrides[i].param) = sc->platform.overrides[i].value;
     experience_server_config *servers = calloc(sc->server_count ? sc->server_count : 1, sizeof *servers);
     if (!servers)
         return VS_ERR_NOMEM;
-    for (size_t i = 0; i < sc->server_count; i++)
+    r->builds = calloc(sc->server_count ? sc->server_count : 1, sizeof *r->builds);
+    if (!r->builds)
+        return VS_ERR_NOMEM;
+    for (size_t i = 0; i < sc->server_count; i++) {
         servers[i] = (experience_server_config){sc->servers[i].id, sc->servers[i].skew_us,
-                                                sc->servers[i].drift_ppm, sc->servers[i].starts_stopped};
+                                                sc->servers[i].drift_ppm, sc->servers[i].starts_stopped, NULL};
+        if (sc->servers[i].schema <= 0)
+            continue;
+        /* Another build: its schema, and only the migrations that lead up to it. */
+        server_build *b = &r->builds[i];
+        b->config = cfg.store;
+        b->config.schema = sc->servers[i].schema;
+        vs_migrations_init(&b->migrations);
+        for (size_t k = 0; k < sc->store.migrations.count; k++) {
+            const vs_migration *m = &sc->store.migrations.items[k];
+            if (m->from < b->config.schema &&
+                (m->fn ? vs_migrations_add_fn(&b->migrations, m->from, m->name, m->fn, m->arg)
+                       : vs_migrations_add_steps(&b->migrations, m->from, m->name, &m->steps)) != VS_OK)
+                return VS_ERR_NOMEM;
+        }
+        b->config.migrations = &b->migrations;
+        servers[i].store = &b->config;
+    }
     cfg.servers = servers;
     cfg.server_count = sc->server_count;
     *servers_out = servers;
@@ -520,6 +733,9 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     world_free(&r.w);
     fault_plan_free(&r.plan);
     free(servers);
+    for (size_t i = 0; r.builds && i < sc->server_count; i++)
+        vs_migrations_free(&r.builds[i].migrations);
+    free(r.builds);
     free(edges);
     free(ctx);
     return ok;

@@ -24,6 +24,12 @@ const char *scenario_step_kind_name(scenario_step_kind kind)
     case STEP_ODS_SET: return "ods_set";
     case STEP_ODS_INCREMENT: return "ods_increment";
     case STEP_ODS_CHECK: return "ods_check";
+    case STEP_WAIT: return "wait";
+    case STEP_EDIT: return "edit";
+    case STEP_SAVE: return "save";
+    case STEP_PURCHASE: return "purchase";
+    case STEP_CLEAR_LEASE: return "clear_lease";
+    case STEP_REPAIR: return "repair";
     }
     return "unknown";
 }
@@ -39,6 +45,7 @@ void scenario_free(scenario *s)
         free(s->steps[i].text);
         free(s->steps[i].store);
         free(s->steps[i].key);
+        vs_steps_free(&s->steps[i].edit);
     }
     for (size_t i = 0; i < s->expect_count; i++) {
         vs_path_free(&s->expects[i].path);
@@ -51,6 +58,11 @@ void scenario_free(scenario *s)
     free(s->steps);
     free(s->expects);
     free(s->store.name);
+    vs_migrations_free(&s->store.migrations);
+    vs_validators_free(&s->store.validators);
+    for (size_t i = 0; i < s->store.product_count; i++)
+        vs_path_free(&s->store.products[i].path);
+    free(s->store.products);
     vs_free(s->store.template_);
     free(s->file);
     free(s->name);

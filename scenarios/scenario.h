@@ -11,7 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/migrate.h"
 #include "core/path.h"
+#include "core/retry.h"
+#include "core/steps.h"
+#include "core/validate.h"
 #include "core/value.h"
 #include "faults/fault.h"
 #include "sim/limits.h"
@@ -41,6 +45,14 @@ typedef enum scenario_step_kind {
     STEP_ODS_INCREMENT, /* server adds amount to key in ordered store `store` */
     STEP_ODS_CHECK, /* server reads the first page of ordered store `store` (descending unless
                        ascending, page_size entries) and the answer must equal `value` */
+    STEP_WAIT,      /* wait up to timeout_us for player's profile; the outcome must be
+                       expect_status (VS_OK: loaded) */
+    STEP_EDIT,      /* a transaction of `edit` steps on player's profile; it must commit, or be
+                       cancelled when expect_cancel */
+    STEP_SAVE,      /* save player's profile now */
+    STEP_PURCHASE,  /* player buys product for price, with purchase id `text` */
+    STEP_CLEAR_LEASE, /* server clears player's stale lease (repair) */
+    STEP_REPAIR,    /* server applies `edit` steps to player's stored profile (no lease held) */
 } scenario_step_kind;
 
 /* "join", "leave", ..., "ods_check": the YAML names. */
@@ -64,6 +76,15 @@ typedef struct scenario_step {
     int64_t amount;  /* ods_set: the value; ods_increment: the delta */
     bool ascending;  /* ods_check */
     size_t page_size; /* ods_check: 1..100 */
+    int64_t timeout_us;      /* wait */
+    vs_status expect_status; /* wait: VS_OK (loaded), VS_ERR_TIMEOUT, VS_ERR_LEASE_HELD,
+                                VS_ERR_UNAVAILABLE, VS_ERR_SCHEMA_TOO_NEW, VS_ERR_INVALID,
+                                VS_ERR_CLOSED, VS_ERR_NOT_LOADED, VS_ERR_LOST; repair and
+                                clear_lease: likewise (VS_OK: done) */
+    vs_steps edit;           /* edit, repair */
+    bool expect_cancel;      /* edit: the transaction must be cancelled (a require fails) */
+    int64_t product;         /* purchase */
+    int64_t price;           /* purchase */
 } scenario_step;
 
 typedef enum scenario_expect_kind {
@@ -103,6 +124,8 @@ typedef struct scenario_server {
     int64_t skew_us;   /* its clock reads true time + skew ... */
     int64_t drift_ppm; /* ... and runs this many ppm fast (slow when negative) */
     bool starts_stopped; /* true: it starts only at a `start` step */
+    int64_t schema;      /* a server of another build: the schema its engine writes (0: the
+                            store's); it gets the store's migrations below that schema */
 } scenario_server;
 
 typedef struct scenario_fault {
@@ -110,9 +133,26 @@ typedef struct scenario_fault {
     fault f;
 } scenario_fault;
 
+/* A product the scenario's receipt handler grants: amount added at path. */
+typedef struct scenario_product {
+    scenario_pos pos;
+    int64_t id;
+    vs_path path;
+    double amount;
+} scenario_product;
+
 typedef struct scenario_store {
     char *name;          /* DataStore name */
     vs_value *template_; /* a map: the profile of a player seen for the first time */
+    int64_t schema;      /* 0: the engine's default (1) */
+    int64_t autosave_us; /* 0: the engine's default */
+    int64_t lease_us;    /* 0: the engine's default */
+    vs_retry_policy retry; /* zero fields: the engine's defaults */
+    vs_migrations migrations;
+    vs_validators validators;
+    bool no_reconcile;
+    scenario_product *products; /* the receipt handler's catalogue (purchase steps) */
+    size_t product_count;
 } scenario_store;
 
 typedef struct scenario {

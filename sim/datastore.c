@@ -101,6 +101,7 @@ typedef struct request {
     bool ambiguous;       /* it took effect but the caller will hear an error */
     bool lost;            /* the answer will not arrive: the caller times out */
     bool from_cache;      /* answered from the server's cache (which it must not refresh) */
+    bool timed_out;       /* the caller heard 504 before the request was done with */
     int64_t dispatched_us; /* when it left the server (after any queue); the timeout runs from here */
     /* the answer */
     int code;
@@ -318,9 +319,9 @@ static hist_outcome outcome_of(const request *r)
 {
     if (r->code == 0)
         return r->cancelled ? HIST_CANCELLED : HIST_OK;
-    /* An error after the request took effect, or an answer that never came for a write, leaves
-     * the caller not knowing what happened. */
-    if (is_write(r->op) && (r->applied || r->ambiguous || r->lost))
+    /* An error after the request took effect, an answer that never came, or a timeout (the
+     * request may still take effect after it) leaves the caller not knowing what happened. */
+    if (is_write(r->op) && (r->applied || r->ambiguous || r->lost || r->timed_out))
         return HIST_UNKNOWN;
     return HIST_FAIL;
 }
@@ -368,6 +369,7 @@ static void schedule_answer(request *r)
         if (r->code == 0 || r->lost) {
             set_error(r, VS_DS_RequestTimedOut, "the request timed out (its answer was lost)");
             answer_with(r, NULL, NULL);
+            r->timed_out = true;
         }
         r->respond_at_us = deadline > ds->w->now_us ? deadline : ds->w->now_us;
     }

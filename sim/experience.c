@@ -101,8 +101,14 @@ vs_status experience_init(experience *x, world *w, const experience_config *cfg)
         return VS_ERR_NOMEM;
     x->ods.hist = &x->hist;
     x->msg.hist = &x->hist;
+    if (!purchases_init(&x->purchases, w, cfg->faults))
+        return VS_ERR_NOMEM;
+    x->purchases.hist = &x->hist;
+    x->on_server_started = cfg->on_server_started;
+    x->on_server_started_arg = cfg->on_server_started_arg;
     server_env env = {.w = w, .lim = &x->lim, .faults = cfg->faults, .hist = &x->hist,
-                      .ds = &x->ds, .ods = &x->ods, .msg = &x->msg, .store_config = &x->store_config};
+                      .ds = &x->ds, .ods = &x->ods, .msg = &x->msg, .purchases = &x->purchases,
+                      .store_config = &x->store_config};
     for (size_t i = 0; i < cfg->server_count; i++) {
         const experience_server_config *sc = &cfg->servers[i];
         if (sc->id < 1 || sc->id > DS_MAX_SERVERS || x->servers[sc->id])
@@ -110,6 +116,7 @@ vs_status experience_init(experience *x, world *w, const experience_config *cfg)
         server *srv = server_new(&env, sc->id, sc->skew_us, sc->drift_ppm);
         if (!srv)
             return VS_ERR_NOMEM;
+        srv->store_config = sc->store;
         srv->on_stopped = server_stopped;
         srv->on_stopped_arg = x;
         x->servers[sc->id] = srv;
@@ -130,6 +137,7 @@ void experience_free(experience *x)
      * events are dropped by world_free (the caller frees the world after this). */
     for (int id = 1; id <= DS_MAX_SERVERS; id++)
         server_free(x->servers[id]);
+    purchases_free(&x->purchases);
     messaging_free(&x->msg);
     ordered_free(&x->ods);
     datastore_free(&x->ds);
@@ -196,8 +204,34 @@ vs_status experience_join(experience *x, int64_t player, int server_id, vs_sessi
     place(x, player, server_id);
     recount(x);
     history_note(&x->hist, server_id, "player.join", player, NULL, 0, 0, 0, NULL);
+    /* The platform offers the player's unfinished purchases again on every join. */
+    purchases_player_joined(&x->purchases, player, srv->ep);
     return VS_OK;
 }
+
+typedef struct held_leave {
+    experience *x;
+    int server;
+    int64_t player;
+    engine_call *call;
+} held_leave;
+
+static void call_done(void *arg, int64_t user_id, const vs_error *err);
+
+/* A frozen server hears that its player left when it resumes. */
+static void run_held_leave(void *arg)
+{
+    held_leave *h = arg;
+    server *srv = experience_server(h->x, h->server);
+    vs_status st = srv && srv->store ? vs_store_leave(srv->store, h->player, call_done, h->call)
+                                     : VS_ERR_NOT_LOADED;
+    if (st != VS_OK)
+        history_complete(&h->x->hist, h->call->request, HIST_FAIL, (int)st, vs_status_message(st));
+    free(h);
+}
+
+static engine_call *new_call(experience *x, int server_id, const char *what, int64_t player,
+                             vs_session_fn done, void *arg);
 
 vs_status experience_leave(experience *x, int64_t player, vs_session_fn done, void *arg)
 {
@@ -210,6 +244,14 @@ vs_status experience_leave(experience *x, int64_t player, vs_session_fn done, vo
     history_note(&x->hist, id, "player.leave", player, NULL, 0, 0, 0, NULL);
     if (!srv->store)
         return VS_ERR_NOT_LOADED;
+    if (srv->state == SERVER_FROZEN) {
+        /* The platform removes the player now; the paused server's game code hears it later. */
+        held_leave *h = malloc(sizeof *h);
+        WORLD_ASSERT(x->w, h != NULL);
+        *h = (held_leave){x, id, player, new_call(x, id, "engine.leave", player, done, arg)};
+        endpoint_deliver(srv->ep, "player.leave", run_held_leave, free, h);
+        return VS_OK;
+    }
     engine_call *c = new_call(x, id, "engine.leave", player, done, arg);
     vs_status st = vs_store_leave(srv->store, player, call_done, c);
     if (st != VS_OK)
@@ -238,7 +280,19 @@ vs_status experience_start(experience *x, int id)
     vs_status st = server_start(srv);
     recount(x);
     count_running(x);
+    if (st == VS_OK && x->on_server_started)
+        x->on_server_started(x->on_server_started_arg, srv);
     return st;
+}
+
+bool experience_purchase(experience *x, int64_t player, const char *purchase_id, int64_t product,
+                         int64_t price)
+{
+    server *srv = experience_server(x, experience_player_server(x, player));
+    if (!srv || !srv->ep)
+        return false;
+    vs_receipt receipt = {.purchase_id = purchase_id, .player = player, .product = product, .price = price};
+    return purchases_buy(&x->purchases, srv->ep, &receipt);
 }
 
 vs_status experience_crash(experience *x, int id)

@@ -21,6 +21,7 @@
 #include "sim/limits.h"
 #include "sim/messaging.h"
 #include "sim/ordered.h"
+#include "sim/purchases.h"
 #include "sim/server.h"
 #include "sim/world.h"
 
@@ -29,6 +30,7 @@ typedef struct experience_server_config {
     int64_t skew_us;
     int64_t drift_ppm;
     bool starts_stopped;
+    const vs_store_config *store; /* this server's engine store, or NULL for the experience's */
 } experience_server_config;
 
 typedef struct experience_config {
@@ -38,6 +40,9 @@ typedef struct experience_config {
     vs_store_config store;    /* borrowed strings and template */
     const experience_server_config *servers;
     size_t server_count;
+    /* Called each time a server starts, so the game can set it up (a receipt handler...). */
+    void (*on_server_started)(void *arg, server *srv);
+    void *on_server_started_arg;
 } experience_config;
 
 typedef struct player_place {
@@ -63,6 +68,9 @@ typedef struct experience {
     datastore ds;
     ordered ods;
     messaging msg;
+    purchases purchases;
+    void (*on_server_started)(void *arg, server *srv);
+    void *on_server_started_arg;
     server *servers[DS_MAX_SERVERS + 1]; /* by id; NULL for ids not in the scenario */
     player_place *players; /* sorted by player id */
     size_t player_count, player_cap;
@@ -92,6 +100,12 @@ vs_status experience_move(experience *x, int64_t player, int to_server, vs_sessi
 /* Records a synchronous engine call (set, add, insert, remove) and its status. */
 void experience_note_call(experience *x, int server_id, const char *what, int64_t player,
                           vs_status status);
+
+/* The player buys something on the server they are on: the platform calls that server's
+ * receipt handler (and again on later joins until it is granted and recorded). false when
+ * the player is on no server or the purchase id was used before. */
+bool experience_purchase(experience *x, int64_t player, const char *purchase_id, int64_t product,
+                         int64_t price);
 
 /* Server lifecycle, recorded in the history; players on a server that crashes or stops are
  * gone from it (a crash runs nothing for them). */

@@ -12,14 +12,15 @@ static const char *const request_whats[] = {
     "ds.get", "ds.set", "ds.update", "ds.increment", "ds.remove", "ds.list_versions",
     "ds.get_version", "ods.get", "ods.set", "ods.increment", "ods.remove", "ods.get_sorted",
     "msg.publish", "engine.join", "engine.leave", "engine.set", "engine.add", "engine.insert",
-    "engine.remove",
+    "engine.remove", "engine.edit", "purchase.offer",
 };
 /* Notes: counted by their what alone. */
 static const char *const note_whats[] = {
     "ds.commit", "ds.rerun", "ds.cache_hit", "ds.queued", "msg.delivered", "msg.lost",
     "msg.duplicated", "msg.dropped", "server.start", "server.crash", "server.freeze",
     "server.resume", "server.shutdown", "server.stop", "player.join", "player.leave",
-    "player.teleport",
+    "player.teleport", "purchase.bought", "purchase.recorded", "purchase.unrecorded",
+    "purchase.no_handler", "purchase.late_reply", "purchase.extra_reply",
 };
 static const char *const outcomes[] = {"note", "invoke", "ok", "fail", "unknown", "cancelled"};
 
@@ -188,15 +189,18 @@ bool history_counter_valid(const char *name)
 
 const char *history_counter_names(void)
 {
-    return "event.<engine event> (event.load_failed, event.save_failed, event.profile_loaded, "
-           "event.profile_saved, event.profile_released), <request>.<ok|fail|unknown|cancelled> "
-           "for requests ds.get, ds.set, ds.update, ds.increment, ds.remove, ds.list_versions, "
+    /* The event names come from the engine's table, so the list cannot fall behind it. */
+#define EVENT_NAME(id, name) "event." name ", "
+    return "engine events: " VS_EVENT_TABLE(EVENT_NAME) "requests, as <request>.<ok|fail|unknown|cancelled>: "
+#undef EVENT_NAME
+           "ds.get, ds.set, ds.update, ds.increment, ds.remove, ds.list_versions, "
            "ds.get_version, ds.any, ods.get, ods.set, ods.increment, ods.remove, ods.get_sorted, "
            "msg.publish, engine.join, engine.leave, engine.set, engine.add, engine.insert, "
-           "engine.remove; and ds.commit, ds.rerun, ds.cache_hit, "
+           "engine.remove, engine.edit, purchase.offer; and ds.commit, ds.rerun, ds.cache_hit, "
            "ds.queued, msg.delivered, msg.lost, msg.duplicated, msg.dropped, server.start, "
            "server.crash, server.freeze, server.resume, server.shutdown, server.stop, "
-           "player.join, player.leave, player.teleport";
+           "player.join, player.leave, player.teleport, purchase.bought, purchase.recorded, "
+           "purchase.unrecorded, purchase.no_handler, purchase.late_reply, purchase.extra_reply";
 }
 
 static bool matches(const hist_record *r, const char *name)

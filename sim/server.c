@@ -78,6 +78,12 @@ static void timer_fire(void *arg)
     endpoint_deliver(t->ep, "timer", timer_run, free, t);
 }
 
+static const char *p_server_name(void *ctx)
+{
+    server *srv = ctx;
+    return srv->incarnation_name;
+}
+
 static vs_time_us p_now(void *ctx)
 {
     return server_clock(ctx);
@@ -228,6 +234,12 @@ static void p_msg_unsubscribe(void *ctx, vs_sub_id id)
     messaging_unsubscribe(srv->env.msg, id);
 }
 
+static void p_receipt_handler_set(void *ctx, vs_receipt_fn handler, void *arg)
+{
+    server *srv = ctx;
+    purchases_set_handler(srv->env.purchases, srv->id, handler, arg);
+}
+
 static void p_emit(void *ctx, const vs_event *event)
 {
     server *srv = ctx;
@@ -236,6 +248,7 @@ static void p_emit(void *ctx, const vs_event *event)
 }
 
 static const vs_platform_ops server_ops = {
+    .server_name = p_server_name,
     .now = p_now,
     .random = p_random,
     .timer_start = p_timer_start,
@@ -257,6 +270,7 @@ static const vs_platform_ops server_ops = {
     .msg_publish = p_msg_publish,
     .msg_subscribe = p_msg_subscribe,
     .msg_unsubscribe = p_msg_unsubscribe,
+    .receipt_handler_set = p_receipt_handler_set,
     .emit = p_emit,
 };
 
@@ -311,7 +325,9 @@ vs_status server_start(server *srv)
         return VS_ERR_NOMEM;
     endpoint_init(srv->ep, srv->env.w, srv->id);
     srv->incarnation++;
-    vs_status st = vs_store_new(srv->env.store_config, &srv->platform, &srv->store);
+    snprintf(srv->incarnation_name, sizeof srv->incarnation_name, "%s#%u", srv->name, srv->incarnation);
+    vs_status st = vs_store_new(srv->store_config ? srv->store_config : srv->env.store_config,
+                                &srv->platform, &srv->store);
     if (st != VS_OK)
         return st;
     datastore_server_start(srv->env.ds, srv->ep);
@@ -328,6 +344,7 @@ static void stop(server *srv, const char *what)
         free(old);
     srv->close_deadline = 0;
     endpoint_stop(srv->ep);
+    purchases_server_stopped(srv->env.purchases, srv->id);
     datastore_server_stop(srv->env.ds, srv->ep);
     messaging_unsubscribe_all(srv->env.msg, srv->ep);
     vs_store_free(srv->store);
@@ -386,26 +403,25 @@ static void deadline_reached(void *arg)
     free(c);
 }
 
-#define CLOSE_POLL_US 100000 /* how often a closing server looks whether it is done */
-
-/* A closing server stops as soon as every profile is released. Leaves may have been started
- * before the shutdown, by others, so it looks every CLOSE_POLL_US rather than relying on
- * callbacks of its own. */
-static void close_poll(void *arg)
+/* The engine says every profile is released: the server stops now (in an event of its own,
+ * since this is called from inside the engine). */
+static void close_stop(void *arg)
 {
     close_ctx *c = arg;
     server *srv = c->srv;
-    if (c->incarnation != srv->incarnation || srv->state == SERVER_STOPPED) {
-        free(c);
-        return;
-    }
-    if (srv->state == SERVER_CLOSING && vs_store_session_count(srv->store) == 0) {
-        free(c);
+    bool same = c->incarnation == srv->incarnation && srv->state == SERVER_CLOSING;
+    free(c);
+    if (same)
         stop(srv, "server.stop");
-        return;
-    }
-    world_at_owned(srv->env.w, srv->env.w->now_us + CLOSE_POLL_US, "server.close_poll", close_poll,
-                   free, c);
+}
+
+static void store_closed(void *arg)
+{
+    server *srv = arg;
+    close_ctx *c = malloc(sizeof *c);
+    WORLD_ASSERT(srv->env.w, c != NULL);
+    *c = (close_ctx){srv, srv->incarnation};
+    world_at_owned(srv->env.w, srv->env.w->now_us, "server.stop", close_stop, free, c);
 }
 
 vs_status server_shutdown(server *srv)
@@ -419,19 +435,8 @@ vs_status server_shutdown(server *srv)
     *c = (close_ctx){srv, srv->incarnation};
     srv->close_deadline = world_at_owned(srv->env.w, srv->env.w->now_us + srv->env.lim->close_window_us,
                                          "server.close_deadline", deadline_reached, free, c);
-    /* Every player is removed, as the platform does on shutdown; the engine saves and releases
-     * each profile (in parallel: each leave starts its own request). */
-    size_t n = vs_store_session_count(srv->store);
-    int64_t *users = malloc((n ? n : 1) * sizeof *users);
-    WORLD_ASSERT(srv->env.w, users != NULL);
-    for (size_t i = 0; i < n; i++)
-        users[i] = vs_store_user_at(srv->store, i);
-    for (size_t i = 0; i < n; i++)
-        vs_store_leave(srv->store, users[i], NULL, NULL); /* BUSY when already leaving: fine */
-    free(users);
-    close_ctx *poll = malloc(sizeof *poll);
-    WORLD_ASSERT(srv->env.w, poll != NULL);
-    *poll = (close_ctx){srv, srv->incarnation};
-    world_at_owned(srv->env.w, srv->env.w->now_us, "server.close_poll", close_poll, free, poll);
+    /* The close handler: the engine releases every profile in parallel and says when it is
+     * done; the platform stops the server then, or at the deadline, whichever comes first. */
+    vs_store_close(srv->store, store_closed, srv);
     return VS_OK;
 }

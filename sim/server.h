@@ -25,6 +25,7 @@
 #include "sim/history.h"
 #include "sim/messaging.h"
 #include "sim/ordered.h"
+#include "sim/purchases.h"
 #include "sim/world.h"
 
 typedef enum server_state { SERVER_STOPPED, SERVER_RUNNING, SERVER_FROZEN, SERVER_CLOSING } server_state;
@@ -42,6 +43,7 @@ typedef struct server_env {
     datastore *ds;
     ordered *ods;
     messaging *msg;
+    purchases *purchases;
     const vs_store_config *store_config; /* the engine store every incarnation opens */
 } server_env;
 
@@ -57,8 +59,11 @@ struct server {
     endpoint **old_eps;   /* earlier incarnations', kept until the server is freed */
     size_t old_count;
     unsigned incarnation;
+    char incarnation_name[40]; /* "server.<id>#<incarnation>" */
     vs_platform platform;
     vs_store *store;      /* the engine, while RUNNING, FROZEN or CLOSING */
+    const vs_store_config *store_config; /* this server's build of the engine store (a newer
+                                            server may have a newer schema); env's by default */
     evq_id close_deadline;
     void (*on_stopped)(void *arg, server *srv); /* told when the server stops (crash or close) */
     void *on_stopped_arg;

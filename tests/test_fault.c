@@ -105,6 +105,7 @@ static void defaults_per_kind(void **state)
         {FAULT_CLOCK_JUMP, 0, 0, 3600 * SEC},
         {FAULT_PARTITION_STORE, 0, 0, 0},
         {FAULT_PARTITION_MESSAGING, 0, 0, 0},
+        {FAULT_RECEIPT_UNRECORDED, 0, 1000000, 0},
     };
     assert_int_equal(sizeof want / sizeof want[0], FAULT_KIND_COUNT);
     for (size_t i = 0; i < FAULT_KIND_COUNT; i++) {

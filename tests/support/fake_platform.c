@@ -1,4 +1,4 @@
-/* fake_platform.c: requests that wait for the test to complete them. */
+/* fake_platform.c: requests and timers that wait for the test. */
 #include "tests/support/fake_platform.h"
 
 #include <stdio.h>
@@ -7,32 +7,51 @@
 
 static vs_time_us fake_now(void *ctx)
 {
-    return ((fake_platform *)ctx)->now_us;
+    fake_platform *fp = ctx;
+    return fp->now_us + fp->wall_offset_us;
+}
+
+static const char *fake_name(void *ctx)
+{
+    (void)ctx;
+    return "fake.1#1";
 }
 
 static uint64_t fake_random(void *ctx)
 {
     fake_platform *fp = ctx;
-    return fp->random_state += 0x9e3779b97f4a7c15ull;
+    uint64_t z = (fp->random_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void too_many(const char *what)
+{
+    fprintf(stderr, "fake_platform: too many %s\n", what);
+    abort();
 }
 
 static vs_timer_id fake_timer_start(void *ctx, vs_time_us delay_us, vs_timer_fn fn, void *arg)
 {
-    (void)ctx, (void)delay_us, (void)fn, (void)arg;
-    return 0; /* the first slice of the engine sets no timers */
+    fake_platform *fp = ctx;
+    if (fp->timer_count == sizeof fp->timers / sizeof fp->timers[0])
+        too_many("timers");
+    fp->timers[fp->timer_count] = (fake_timer){fp->now_us + (delay_us > 0 ? delay_us : 0), fn, arg, true};
+    return ++fp->timer_count; /* ids are index + 1 */
 }
 
 static void fake_timer_cancel(void *ctx, vs_timer_id id)
 {
-    (void)ctx, (void)id;
+    fake_platform *fp = ctx;
+    if (id >= 1 && id <= fp->timer_count)
+        fp->timers[id - 1].active = false;
 }
 
 static fake_request *add_request(fake_platform *fp, int kind, const char *key)
 {
-    if (fp->request_count == FAKE_MAX) {
-        fprintf(stderr, "fake_platform: too many requests\n");
-        abort();
-    }
+    if (fp->request_count == FAKE_MAX)
+        too_many("requests");
     fake_request *r = &fp->requests[fp->request_count++];
     *r = (fake_request){.kind = kind, .open = true};
     snprintf(r->key, sizeof r->key, "%s", key);
@@ -65,21 +84,65 @@ static void fake_update(void *ctx, const char *store, const char *key, vs_ds_tra
     r->arg = arg;
 }
 
+static void fake_list_versions(void *ctx, const char *store, const char *key, bool descending,
+                               vs_time_us min_us, vs_time_us max_us, size_t limit,
+                               vs_ds_versions_fn done, void *arg)
+{
+    fake_request *r = add_request(ctx, FAKE_LIST, key);
+    r->versions_done = done;
+    r->descending = descending;
+    r->limit = limit;
+    r->arg = arg;
+}
+
+static void fake_publish(void *ctx, const char *topic, const char *data, size_t len,
+                         vs_status_fn done, void *arg)
+{
+    fake_platform *fp = ctx;
+    if (fp->published_count == FAKE_MAX)
+        too_many("messages");
+    fake_message *m = &fp->published[fp->published_count++];
+    snprintf(m->topic, sizeof m->topic, "%s", topic);
+    snprintf(m->data, sizeof m->data, "%.*s", (int)len, data);
+    if (done)
+        done(arg, 0, "ok");
+}
+
+static vs_sub_id fake_subscribe(void *ctx, const char *topic, vs_msg_fn fn, void *arg, int *code)
+{
+    fake_platform *fp = ctx;
+    fp->subscriber = fn;
+    fp->subscriber_arg = arg;
+    snprintf(fp->subscribed_topic, sizeof fp->subscribed_topic, "%s", topic);
+    if (code)
+        *code = 0;
+    return 1;
+}
+
 static void fake_emit(void *ctx, const vs_event *event)
 {
     fake_platform *fp = ctx;
-    if (fp->event_count < FAKE_MAX)
-        fp->events[fp->event_count++] = event->kind;
+    if (fp->event_count < FAKE_MAX) {
+        fp->events[fp->event_count] = event->kind;
+        fp->event_users[fp->event_count] = event->user_id;
+        fp->event_codes[fp->event_count] = event->code;
+        fp->event_count++;
+    }
 }
 
 static const vs_platform_ops fake_ops = {
+    .server_name = fake_name,
     .now = fake_now,
     .random = fake_random,
     .timer_start = fake_timer_start,
     .timer_cancel = fake_timer_cancel,
     .ds_get = fake_get,
+    .ds_get_uncached = fake_get,
     .ds_set = fake_set,
     .ds_update = fake_update,
+    .ds_list_versions = fake_list_versions,
+    .msg_publish = fake_publish,
+    .msg_subscribe = fake_subscribe,
     .emit = fake_emit,
 };
 
@@ -102,8 +165,10 @@ static fake_entry *find_entry(fake_platform *fp, const char *key, bool create)
     for (size_t i = 0; i < fp->entry_count; i++)
         if (strcmp(fp->entries[i].key, key) == 0)
             return &fp->entries[i];
-    if (!create || fp->entry_count == FAKE_MAX)
+    if (!create)
         return NULL;
+    if (fp->entry_count == FAKE_MAX)
+        too_many("keys");
     fake_entry *e = &fp->entries[fp->entry_count++];
     *e = (fake_entry){0};
     snprintf(e->key, sizeof e->key, "%s", key);
@@ -124,6 +189,14 @@ fake_request *fake_request_at(fake_platform *fp, size_t i)
     return i < fp->request_count ? &fp->requests[i] : NULL;
 }
 
+size_t fake_oldest_open(const fake_platform *fp)
+{
+    for (size_t i = 0; i < fp->request_count; i++)
+        if (fp->requests[i].open)
+            return i;
+    return (size_t)-1;
+}
+
 static void store_value(fake_platform *fp, const char *key, vs_value *value)
 {
     fake_entry *e = find_entry(fp, key, true);
@@ -131,9 +204,81 @@ static void store_value(fake_platform *fp, const char *key, vs_value *value)
     e->value = value;
     e->info.version++;
     e->info.updated_us = fp->now_us;
+    e->versions++;
+    e->last_removed = false;
 }
 
-void fake_complete(fake_platform *fp, size_t i, int code)
+void fake_remove(fake_platform *fp, const char *key)
+{
+    fake_entry *e = find_entry(fp, key, true);
+    vs_free(e->value);
+    e->value = NULL;
+    e->info.version++;
+    e->info.updated_us = fp->now_us;
+    e->versions++;
+    e->last_removed = true;
+}
+
+/* Applies request r; returns whether an update's transform cancelled. */
+static bool apply(fake_platform *fp, fake_request *r)
+{
+    fake_entry *e = find_entry(fp, r->key, false);
+    vs_key_info none = {0};
+    if (r->kind == FAKE_SET) {
+        store_value(fp, r->key, r->set_value);
+        r->set_value = NULL;
+    } else if (r->kind == FAKE_UPDATE) {
+        bool hide = fp->nil_reads;
+        vs_ds_write out = {0};
+        bool write = r->transform(r->transform_arg, e && !hide ? e->value : NULL,
+                                  e && !hide ? &e->info : &none, &out);
+        vs_free(out.user_ids);
+        vs_free(out.metadata);
+        if (!write) {
+            vs_free(out.value);
+            return true;
+        }
+        store_value(fp, r->key, out.value);
+    }
+    return false;
+}
+
+static void answer(fake_platform *fp, fake_request *r, int code, bool cancelled)
+{
+    fake_entry *e = find_entry(fp, r->key, false);
+    vs_key_info none = {0};
+    if (r->kind == FAKE_LIST) {
+        /* Versions 1..n, oldest first unless descending; only the newest can be a tombstone.
+         * Creation times are not modelled beyond the key's own (created, updated). */
+        size_t n = code == 0 && e ? (size_t)e->versions : 0;
+        if (r->limit && n > r->limit)
+            n = r->limit;
+        vs_ds_version *items = calloc(n ? n : 1, sizeof *items);
+        if (!items)
+            too_many("versions (no memory)");
+        for (size_t k = 0; k < n; k++) {
+            int64_t v = r->descending ? e->versions - (int64_t)k : (int64_t)k + 1;
+            items[k] = (vs_ds_version){.version = v,
+                                       .created_us = v == e->versions ? e->info.updated_us : e->info.created_us,
+                                       .deleted = v == e->versions && e->last_removed};
+        }
+        vs_ds_versions res = {.code = code, .message = code ? "injected error" : "ok", .items = items,
+                              .count = n};
+        r->versions_done(r->arg, &res);
+        free(items);
+        return;
+    }
+    vs_ds_result res = {.code = code, .message = code ? "injected error" : "ok", .cancelled = cancelled,
+                        .info = &none};
+    if (code == 0 && !cancelled && e) {
+        res.value = r->kind == FAKE_GET && fp->nil_reads ? NULL : e->value;
+        res.info = &e->info;
+    }
+    if (r->done)
+        r->done(r->arg, &res);
+}
+
+static fake_request *take_open(fake_platform *fp, size_t i)
 {
     fake_request *r = fake_request_at(fp, i);
     if (!r || !r->open) {
@@ -141,46 +286,116 @@ void fake_complete(fake_platform *fp, size_t i, int code)
         abort();
     }
     r->open = false;
-    vs_ds_result res = {.code = code, .message = code ? "injected error" : "ok"};
-    vs_key_info none = {0};
-    if (code == 0) {
-        fake_entry *e = find_entry(fp, r->key, false);
-        if (r->kind == FAKE_SET) {
-            store_value(fp, r->key, r->set_value);
-            r->set_value = NULL;
-        } else if (r->kind == FAKE_UPDATE) {
-            vs_ds_write out = {0};
-            bool write = r->transform(r->transform_arg, e ? e->value : NULL, e ? &e->info : &none, &out);
-            vs_free(out.user_ids);
-            vs_free(out.metadata);
-            if (write)
-                store_value(fp, r->key, out.value);
-            else {
-                vs_free(out.value);
-                res.cancelled = true;
-            }
-        }
-        e = find_entry(fp, r->key, false);
-        if (!res.cancelled || r->kind == FAKE_GET) {
-            res.value = e ? e->value : NULL;
-            res.info = e ? &e->info : &none;
-        } else {
-            res.info = &none;
-        }
-    } else {
-        res.info = &none;
+    return r;
+}
+
+void fake_complete(fake_platform *fp, size_t i, int code)
+{
+    fake_request *r = take_open(fp, i);
+    bool cancelled;
+    if (r->applied)
+        cancelled = code == 0 && r->cancelled; /* committed earlier by fake_commit */
+    else
+        cancelled = code == 0 && apply(fp, r);
+    answer(fp, r, code, cancelled);
+}
+
+void fake_complete_ambiguous(fake_platform *fp, size_t i, int code)
+{
+    fake_request *r = take_open(fp, i);
+    if (!r->applied)
+        apply(fp, r);
+    answer(fp, r, code, false);
+}
+
+void fake_commit(fake_platform *fp, size_t i)
+{
+    fake_request *r = take_open(fp, i);
+    r->open = true; /* still waiting for its answer */
+    if (r->applied) {
+        fprintf(stderr, "fake_platform: request %zu was committed already\n", i);
+        abort();
     }
-    if (r->done)
-        r->done(r->arg, &res);
+    r->cancelled = apply(fp, r);
+    r->applied = true;
+}
+
+void fake_conflict(fake_platform *fp, size_t i)
+{
+    fake_request *r = take_open(fp, i);
+    r->open = true;
+    if (r->kind != FAKE_UPDATE || r->applied) {
+        fprintf(stderr, "fake_platform: request %zu is not an update still to run\n", i);
+        abort();
+    }
+    fake_entry *e = find_entry(fp, r->key, false);
+    vs_key_info none = {0};
+    bool hide = fp->nil_reads;
+    vs_ds_write out = {0};
+    r->transform(r->transform_arg, e && !hide ? e->value : NULL, e && !hide ? &e->info : &none, &out);
+    vs_free(out.value);
+    vs_free(out.user_ids);
+    vs_free(out.metadata);
 }
 
 void fake_complete_all(fake_platform *fp)
 {
-    for (size_t i = 0; i < fp->request_count; i++)
-        if (fp->requests[i].open) {
-            fake_complete(fp, i, 0);
-            i = (size_t)-1; /* completions may add requests; start again from the oldest */
-        }
+    for (int guard = 0; guard < FAKE_MAX; guard++) {
+        size_t i = fake_oldest_open(fp);
+        if (i == (size_t)-1)
+            return;
+        fake_complete(fp, i, 0);
+    }
+}
+
+void fake_advance(fake_platform *fp, vs_time_us us)
+{
+    vs_time_us end = fp->now_us + us;
+    for (;;) {
+        size_t best = (size_t)-1;
+        for (size_t i = 0; i < fp->timer_count; i++)
+            if (fp->timers[i].active && fp->timers[i].due_us <= end &&
+                (best == (size_t)-1 || fp->timers[i].due_us < fp->timers[best].due_us))
+                best = i;
+        if (best == (size_t)-1)
+            break;
+        fake_timer *t = &fp->timers[best];
+        t->active = false;
+        if (t->due_us > fp->now_us)
+            fp->now_us = t->due_us;
+        t->fn(t->arg);
+    }
+    fp->now_us = end;
+}
+
+void fake_run(fake_platform *fp, vs_time_us us)
+{
+    vs_time_us end = fp->now_us + us;
+    for (int guard = 0; guard < 100000; guard++) {
+        fake_complete_all(fp);
+        size_t best = (size_t)-1;
+        for (size_t i = 0; i < fp->timer_count; i++)
+            if (fp->timers[i].active && fp->timers[i].due_us <= end &&
+                (best == (size_t)-1 || fp->timers[i].due_us < fp->timers[best].due_us))
+                best = i;
+        if (best == (size_t)-1)
+            break;
+        fake_timer *t = &fp->timers[best];
+        t->active = false;
+        if (t->due_us > fp->now_us)
+            fp->now_us = t->due_us;
+        t->fn(t->arg);
+    }
+    fake_complete_all(fp);
+    fp->now_us = end;
+}
+
+size_t fake_active_timers(const fake_platform *fp)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fp->timer_count; i++)
+        n += fp->timers[i].active;
+    return n;
 }
 
 const vs_value *fake_stored(const fake_platform *fp, const char *key)
@@ -202,4 +417,18 @@ size_t fake_event_count(const fake_platform *fp, vs_event_kind kind)
     for (size_t i = 0; i < fp->event_count; i++)
         n += fp->events[i] == kind;
     return n;
+}
+
+int fake_event_code(const fake_platform *fp, vs_event_kind kind)
+{
+    for (size_t i = fp->event_count; i-- > 0;)
+        if (fp->events[i] == kind)
+            return fp->event_codes[i];
+    return -1;
+}
+
+void fake_deliver(fake_platform *fp, const char *topic, const char *data)
+{
+    if (fp->subscriber && strcmp(topic, fp->subscribed_topic) == 0)
+        fp->subscriber(fp->subscriber_arg, topic, data, strlen(data));
 }
