@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
+
 void vs_migrations_init(vs_migrations *m)
 {
     if (!m)
@@ -40,19 +42,10 @@ void vs_migrations_free(vs_migrations *m)
 
 static vs_status reserve(vs_migrations *m, size_t need)
 {
-    if (need <= m->cap)
-        return VS_OK;
-    size_t cap = m->cap ? m->cap : 4;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2 / sizeof *m->items)
-            return VS_ERR_NOMEM;
-        cap *= 2;
-    }
-    vs_migration *items = realloc(m->items, cap * sizeof *items);
+    vs_migration *items = vs_grow(m->items, &m->cap, sizeof *items, need);
     if (!items)
         return VS_ERR_NOMEM;
     m->items = items;
-    m->cap = cap;
     return VS_OK;
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
+
 #include "core/document.h"
 #include "core/json.h"
 
@@ -41,19 +43,10 @@ void vs_validators_free(vs_validators *v)
 
 static vs_status reserve(vs_validators *v, size_t need)
 {
-    if (need <= v->cap)
-        return VS_OK;
-    size_t cap = v->cap ? v->cap : 4;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2 / sizeof *v->items)
-            return VS_ERR_NOMEM;
-        cap *= 2;
-    }
-    vs_validator *items = realloc(v->items, cap * sizeof *items);
+    vs_validator *items = vs_grow(v->items, &v->cap, sizeof *items, need);
     if (!items)
         return VS_ERR_NOMEM;
     v->items = items;
-    v->cap = cap;
     return VS_OK;
 }
 

@@ -1,5 +1,6 @@
 /* json_report.c: the JSON report, built with the engine's canonical string escaping. */
 #include "reports/json_report.h"
+#include "reports/report_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -67,19 +68,9 @@ int report_json_write(const char *path, const run_result *runs, size_t count)
         errno = ENOMEM;
         return -1;
     }
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        vs_buf_free(&b);
-        return -1;
-    }
-    size_t n = fwrite(b.data, 1, b.len, f);
-    int err = (n != b.len) ? errno : 0;
-    if (fclose(f) != 0 && !err)
-        err = errno;
+    int rc = report_write_file(path, &b);
+    int err = errno;
     vs_buf_free(&b);
-    if (err) {
-        errno = err;
-        return -1;
-    }
-    return 0;
+    errno = err;
+    return rc;
 }

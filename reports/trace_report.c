@@ -1,5 +1,6 @@
 /* trace_report.c: the JSON-lines trace of a run's history. */
 #include "reports/trace_report.h"
+#include "reports/report_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -46,19 +47,9 @@ int report_trace_write(const char *path, const history *h)
         errno = ENOMEM;
         return -1;
     }
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        vs_buf_free(&b);
-        return -1;
-    }
-    size_t n = fwrite(b.data, 1, b.len, f);
-    int err = n != b.len ? errno : 0;
-    if (fclose(f) != 0 && !err)
-        err = errno;
+    int rc = report_write_file(path, &b);
+    int err = errno;
     vs_buf_free(&b);
-    if (err) {
-        errno = err;
-        return -1;
-    }
-    return 0;
+    errno = err;
+    return rc;
 }
