@@ -136,6 +136,12 @@ vs_value *vs_doc_apply(const vs_value *doc, const vs_doc_change *change)
         ok = vs_map_set(meta, "lease", lease_value(change->lease)) == VS_OK;
     if (ok && change->last_token)
         ok = vs_map_set(meta, "last_token", vs_new_string(change->last_token)) == VS_OK;
+    if (ok && change->inbox)
+        ok = vs_map_set(meta, "inbox", vs_copy(change->inbox)) == VS_OK;
+    if (ok && change->receipts)
+        ok = vs_map_set(meta, "receipts", vs_copy(change->receipts)) == VS_OK;
+    if (ok && change->dead)
+        ok = vs_map_set(meta, "dead", vs_copy(change->dead)) == VS_OK;
     if (ok) {
         ok = vs_map_set(out, VS_DOC_META, meta) == VS_OK;
         meta = NULL;
@@ -148,6 +154,13 @@ vs_value *vs_doc_apply(const vs_value *doc, const vs_doc_change *change)
         return NULL;
     }
     return out;
+}
+
+const vs_value *vs_doc_meta_array(const vs_value *doc, const char *field)
+{
+    const vs_value *meta = vs_doc_meta(doc);
+    const vs_value *v = meta ? vs_map_get(meta, field) : NULL;
+    return vs_type_of(v) == VS_ARRAY ? v : NULL;
 }
 
 vs_value *vs_doc_with_data(const vs_value *doc, const vs_value *data)

@@ -8,6 +8,10 @@
  *   lease       the current lease {owner, token, generation, renewals}, absent when free
  *   last_token  the token of the last session that released it (so a retried release whose
  *               first try committed is recognised, not mistaken for a lost lease)
+ *   inbox       durable operations waiting to be applied: [{id, handler, payload, attempts,
+ *               error}], oldest first
+ *   receipts    ids of applied operations, oldest first (bounded by the store's receipt_keep)
+ *   dead        operations that failed too often: [{id, handler, payload, attempts, error}]
  * Later parts of the engine add their own fields. Every function here keeps the fields it does
  * not know, so an older engine never drops a newer one's bookkeeping. */
 #ifndef VS_DOCUMENT_H
@@ -50,7 +54,13 @@ typedef struct vs_doc_change {
     const vs_lease *lease;  /* the lease to store; NULL: none (free) */
     int64_t generation;     /* meta.generation to store */
     const char *last_token; /* meta.last_token to store, or NULL to keep it */
+    const vs_value *inbox;    /* new meta.inbox, or NULL to keep it */
+    const vs_value *receipts; /* new meta.receipts, or NULL to keep it */
+    const vs_value *dead;     /* new meta.dead, or NULL to keep it */
 } vs_doc_change;
+
+/* An array field of meta ("inbox", "receipts", "dead"), or NULL. */
+const vs_value *vs_doc_meta_array(const vs_value *doc, const char *field);
 
 /* A copy of doc (NULL: a fresh document) with the change applied and every other field kept.
  * NULL on no memory or when doc is not a map. */

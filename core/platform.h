@@ -147,7 +147,10 @@ typedef bool (*vs_ds_transform_fn)(void *arg, const vs_value *current, const vs_
     /* the stored schema is newer than this engine's: not loaded, never downgraded */ \
     X(VS_EV_SCHEMA_TOO_NEW, "schema_too_new")           \
     /* the store read nothing for a key that may exist */ \
-    X(VS_EV_NIL_READ_SUSPECTED, "nil_read_suspected")
+    X(VS_EV_NIL_READ_SUSPECTED, "nil_read_suspected")                                 \
+    X(VS_EV_OP_APPLIED, "op_applied")           /* a durable operation took effect in memory */ \
+    X(VS_EV_OP_FAILED, "op_failed")             /* an attempt of its handler failed */      \
+    X(VS_EV_OP_DEAD, "op_dead")                 /* it failed too often: a dead letter */
 
 #define VS_EVENT_ENUM(id, name) id,
 typedef enum vs_event_kind { VS_EVENT_TABLE(VS_EVENT_ENUM) VS_EV_KIND_COUNT } vs_event_kind;

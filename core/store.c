@@ -27,6 +27,9 @@
 #define DEFAULT_AUTOSAVE_US (30LL * 1000000)
 #define DEFAULT_LEASE_US (90LL * 1000000)
 #define RELEASE_TOPIC_PREFIX "vstore.release/"
+#define INBOX_TOPIC_PREFIX "vstore.inbox/"
+#define DEFAULT_OP_MAX_ATTEMPTS 5
+#define DEFAULT_RECEIPT_KEEP 1000
 #define DEFAULT_VALUE_MAX_BYTES 4194304 /* PLATFORM.md: the largest value the store accepts */
 #define META_RESERVE_BYTES 1024         /* kept for the document's meta: data gets the rest */
 
@@ -121,6 +124,13 @@ struct session {
     vs_session_fn rejoin_done;
     void *rejoin_arg;
 
+    /* durable operations */
+    vs_value *inbox_view; /* the inbox as the last write (or load) left it: what to apply */
+    vs_value *applied;    /* ids applied in memory whose receipts are not written yet */
+    vs_value *failed;     /* id -> {attempts, error}: failed attempts not written yet */
+    vs_value *tried;      /* id -> the autosave round of its last attempt */
+    int64_t round;        /* autosave rounds: a failed operation is tried once a round */
+
     /* local locks */
     vs_lock_id lock_holder;
     lock_waiter *lock_queue;
@@ -154,6 +164,11 @@ struct vs_store {
     size_t op_count, op_cap;
     vs_lock_id next_lock;
     vs_timer_id critical_timer; /* looks whether the critical state can be left */
+    vs_op_handler *handlers;    /* names copied */
+    size_t handler_count;
+    int op_max_attempts;
+    int receipt_keep;
+    vs_sub_id inbox_sub;
 };
 
 const char *vs_session_state_name(vs_session_state state)
@@ -230,6 +245,9 @@ static void critical_check(void *arg);
 static void plan_critical_check(vs_store *store)
 {
     cancel_timer(store, &store->critical_timer);
+    for (size_t i = 0; i < store->handler_count; i++)
+        free((char *)store->handlers[i].name);
+    free(store->handlers);
     vs_time_us delay = vs_critical_leave_delay_us(&store->critical);
     if (delay >= 0)
         store->critical_timer = start_timer(store, delay > 0 ? delay : 1, critical_check, store);
@@ -309,6 +327,10 @@ static vs_status insert_session(vs_store *store, session *s)
 
 static void session_free(session *s)
 {
+    vs_free(s->inbox_view);
+    vs_free(s->applied);
+    vs_free(s->failed);
+    vs_free(s->tried);
     for (size_t i = 0; i < s->waiter_count; i++)
         free(s->waiters[i]);
     free(s->waiters);
@@ -407,6 +429,8 @@ static void attempt_load(session *s);
 static void start_release(session *s);
 static void schedule_autosave(session *s, bool first);
 static void end_session_with(session *s, const vs_error *err);
+static void remember_inbox(session *s, const vs_value *inbox);
+static void process_inbox(session *s);
 
 static bool same_lease(const vs_lease *a, const vs_lease *b)
 {
@@ -470,6 +494,7 @@ static bool load_transform(void *arg, const vs_value *current, const vs_key_info
     vs_doc_change change = {.lease = &next,
                             .generation = next.generation > generation ? next.generation : generation};
     out->value = vs_doc_apply(current, &change);
+    remember_inbox(s, vs_doc_meta_array(current, "inbox"));
     s->generation = next.generation;
     s->outcome = takeover ? LOAD_TAKEN_OVER : LOAD_ACQUIRED;
     return out->value != NULL;
@@ -601,6 +626,8 @@ static void loaded(session *s, const vs_value *doc)
     s = find_session(store, s->user_id) == s ? s : NULL; /* a callback may have left */
     if (s && s->leave_requested && s->state == VS_SESSION_ACTIVE)
         start_release(s);
+    else if (s)
+        process_inbox(s); /* operations that waited for the player while offline */
 }
 
 static void load_done(void *arg, const vs_ds_result *r)
@@ -711,6 +738,169 @@ static void attempt_load(session *s)
 }
 
 /* ------------------------------------------------------------------------------------------
+ * Durable operations
+ * ---------------------------------------------------------------------------------------- */
+
+static const char *item_id(const vs_value *item)
+{
+    const vs_value *id = vs_type_of(item) == VS_MAP ? vs_map_get(item, "id") : NULL;
+    return vs_type_of(id) == VS_STRING ? vs_string_of(id, NULL) : NULL;
+}
+
+/* Is id among the strings of arr, or among the "id" fields of its maps? */
+static bool has_id(const vs_value *arr, const char *id)
+{
+    for (size_t i = 0; id && i < vs_array_len(arr); i++) {
+        const vs_value *v = vs_array_at(arr, i);
+        const char *x = vs_type_of(v) == VS_STRING ? vs_string_of(v, NULL) : item_id(v);
+        if (x && strcmp(x, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool known_op(const vs_value *doc, const char *id)
+{
+    return has_id(vs_doc_meta_array(doc, "inbox"), id) || has_id(vs_doc_meta_array(doc, "receipts"), id) ||
+           has_id(vs_doc_meta_array(doc, "dead"), id);
+}
+
+static vs_value *copy_or_empty(const vs_value *arr)
+{
+    return arr ? vs_copy(arr) : vs_new_array();
+}
+
+/* Keeps the newest `keep` receipts: the oldest go first, in order, so pruning is the same on
+ * every run and every server. */
+static void prune_receipts(vs_value *receipts, int keep)
+{
+    while (vs_array_len(receipts) > (size_t)keep)
+        vs_free(vs_array_take(receipts, 0));
+}
+
+/* The inbox, receipts and dead letters to write, given what the store holds now and what this
+ * session applied or failed in memory. false when there is nothing to change. */
+static bool build_op_lists(session *s, const vs_value *current, vs_value **inbox, vs_value **receipts,
+                           vs_value **dead)
+{
+    vs_store *store = s->store;
+    *inbox = *receipts = *dead = NULL;
+    if (vs_array_len(s->applied) == 0 && vs_map_len(s->failed) == 0)
+        return false;
+    const vs_value *in = vs_doc_meta_array(current, "inbox");
+    *inbox = vs_new_array();
+    *receipts = copy_or_empty(vs_doc_meta_array(current, "receipts"));
+    *dead = copy_or_empty(vs_doc_meta_array(current, "dead"));
+    for (size_t i = 0; i < vs_array_len(in); i++) {
+        const vs_value *item = vs_array_at(in, i);
+        const char *id = item_id(item);
+        if (id && has_id(s->applied, id)) {
+            if (!has_id(*receipts, id))
+                vs_array_push(*receipts, vs_new_string(id));
+            continue;
+        }
+        const vs_value *f = id ? vs_map_get(s->failed, id) : NULL;
+        vs_value *copy = vs_copy(item);
+        if (f && vs_type_of(copy) == VS_MAP) {
+            vs_map_set(copy, "attempts", vs_copy(vs_map_get(f, "attempts")));
+            vs_map_set(copy, "error", vs_copy(vs_map_get(f, "error")));
+            if (vs_number_of(vs_map_get(f, "attempts")) >= store->op_max_attempts) {
+                vs_array_push(*dead, copy);
+                continue;
+            }
+        }
+        vs_array_push(*inbox, copy);
+    }
+    /* Ids applied by an earlier try of this write that committed are in the receipts already. */
+    prune_receipts(*receipts, store->receipt_keep);
+    return true;
+}
+
+static void remember_inbox(session *s, const vs_value *inbox)
+{
+    vs_free(s->inbox_view);
+    s->inbox_view = inbox && vs_array_len(inbox) ? vs_copy(inbox) : NULL;
+}
+
+static const vs_op_handler *find_handler(const vs_store *store, const char *name)
+{
+    for (size_t i = 0; name && i < store->handler_count; i++)
+        if (strcmp(store->handlers[i].name, name) == 0)
+            return &store->handlers[i];
+    return NULL;
+}
+
+static void start_save(session *s);
+
+/* Runs the handlers of the operations the last write saw, each as a transaction on the data in
+ * memory; their effects and receipts (or their failed attempts) go out with the next write. */
+static void process_inbox(session *s)
+{
+    vs_store *store = s->store;
+    if (!s->inbox_view || s->state != VS_SESSION_ACTIVE || s->releasing)
+        return;
+    if (!s->applied)
+        s->applied = vs_new_array();
+    if (!s->failed)
+        s->failed = vs_new_map();
+    if (!s->tried)
+        s->tried = vs_new_map();
+    bool changed = false;
+    for (size_t i = 0; i < vs_array_len(s->inbox_view); i++) {
+        const vs_value *item = vs_array_at(s->inbox_view, i);
+        const char *id = item_id(item);
+        if (!id || has_id(s->applied, id) || vs_map_get(s->failed, id))
+            continue;
+        const vs_value *round = vs_map_get(s->tried, id);
+        if (round && (int64_t)vs_number_of(round) == s->round)
+            continue; /* tried this round already: wait for the next tick */
+        vs_map_set(s->tried, id, vs_new_number((double)s->round));
+        const vs_value *hv = vs_map_get(item, "handler");
+        const char *hname = vs_type_of(hv) == VS_STRING ? vs_string_of(hv, NULL) : "";
+        const vs_op_handler *h = find_handler(store, hname);
+        char why[200] = "";
+        vs_status st = VS_ERR_NOT_FOUND;
+        vs_value *draft = NULL;
+        if (!h) {
+            snprintf(why, sizeof why, "no handler named '%s'", hname);
+        } else if ((draft = vs_copy(s->data)) == NULL) {
+            st = VS_ERR_NOMEM;
+        } else {
+            st = h->fn(h->arg, draft, vs_map_get(item, "payload"), why, sizeof why);
+            if (st == VS_OK)
+                st = vs_validate(store->validators, draft, store->data_max_bytes, why, sizeof why);
+        }
+        if (st == VS_OK) {
+            vs_free(s->data);
+            s->data = draft;
+            vs_array_push(s->applied, vs_new_string(id));
+            emit(store, VS_EV_OP_APPLIED, s->user_id, 0, id);
+        } else {
+            vs_free(draft);
+            int64_t attempts = (int64_t)vs_number_of(vs_map_get(item, "attempts")) + 1;
+            vs_value *f = vs_new_map();
+            vs_map_set(f, "attempts", vs_new_number((double)attempts));
+            vs_map_set(f, "error", vs_new_string(why[0] ? why : vs_status_message(st)));
+            vs_map_set(s->failed, id, f);
+            emit(store, attempts >= store->op_max_attempts ? VS_EV_OP_DEAD : VS_EV_OP_FAILED,
+                 s->user_id, (int)st, why[0] ? why : vs_status_message(st));
+        }
+        changed = true;
+    }
+    if (changed)
+        start_save(s);
+}
+
+/* The effects and receipts are written: nothing of them is pending any more. */
+static void ops_written(session *s)
+{
+    vs_free(s->applied);
+    vs_free(s->failed);
+    s->applied = NULL;
+    s->failed = NULL;
+}
+
+/* ------------------------------------------------------------------------------------------
  * Saving and releasing
  * ---------------------------------------------------------------------------------------- */
 
@@ -744,14 +934,24 @@ static bool save_transform(void *arg, const vs_value *current, const vs_key_info
     int64_t generation = vs_doc_meta_int(current, "generation", lease.generation);
     vs_lease renewed = lease;
     renewed.renewals++;
+    /* Effects of operations are in the snapshot, so receipts go only with written data. */
+    vs_value *inbox = NULL, *receipts = NULL, *dead = NULL;
+    bool ops = s->write_data && build_op_lists(s, current, &inbox, &receipts, &dead);
     vs_doc_change change = {
         .data = s->write_data ? s->snapshot : NULL,
         .schema = store->schema,
         .lease = s->writing_release ? NULL : &renewed,
         .generation = generation,
         .last_token = s->writing_release ? s->token : NULL,
+        .inbox = ops ? inbox : NULL,
+        .receipts = ops ? receipts : NULL,
+        .dead = ops ? dead : NULL,
     };
     out->value = vs_doc_apply(current, &change);
+    remember_inbox(s, ops ? inbox : vs_doc_meta_array(current, "inbox"));
+    vs_free(inbox);
+    vs_free(receipts);
+    vs_free(dead);
     s->sout = SAVE_WRITTEN;
     return out->value != NULL;
 }
@@ -817,6 +1017,7 @@ static void become_lost(session *s)
 {
     vs_store *store = s->store;
     s->state = VS_SESSION_LOST;
+    ops_written(s); /* not written, and never will be: the next holder applies them */
     cancel_timer(store, &s->autosave_timer);
     emit(store, VS_EV_LEASE_LOST, s->user_id, 0,
          "another session took the profile's lease: this session's changes are not written");
@@ -891,6 +1092,8 @@ static void save_done(void *arg, const vs_ds_result *r)
     note_success(store);
     s->since_write_us = 0;
     s->renew_due = false;
+    if (s->write_data)
+        ops_written(s);
     if (s->write_data && s->snapshot)
         s->saved_hash_known = vs_value_hash(s->snapshot, &s->saved_hash) == VS_OK;
     if (s->write_data)
@@ -911,7 +1114,9 @@ static void save_done(void *arg, const vs_ds_result *r)
     if (s->save_again) {
         s->save_again = false;
         attempt_save(s);
+        return;
     }
+    process_inbox(s);
 }
 
 /* Takes the snapshot to write and checks it is storable and valid. false: nothing to write
@@ -989,6 +1194,7 @@ static void autosave_tick(void *arg)
     session *s = arg;
     vs_store *store = s->store;
     s->autosave_timer = 0;
+    s->round++;
     s->since_write_us += s->tick_us; /* the time this tick actually waited */
     schedule_autosave(s, false);
     if (s->state != VS_SESSION_ACTIVE || s->in_flight || s->retry_timer)
@@ -1072,6 +1278,27 @@ static void on_release_request(void *arg, const char *topic, const char *data, s
     }
 }
 
+/* Another server delivered an operation to a profile this server holds: look now rather than
+ * at the next renewal. The message is only a way to be faster; nothing depends on it. */
+static void on_inbox_nudge(void *arg, const char *topic, const char *data, size_t len)
+{
+    vs_store *store = arg;
+    (void)topic;
+    char buf[300];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), data);
+    char *key = strchr(buf, '\n');
+    if (!key)
+        return;
+    *key++ = '\0';
+    if (strcmp(buf, store->name) != 0)
+        return;
+    for (size_t i = 0; i < store->session_count; i++) {
+        session *s = store->sessions[i];
+        if (strcmp(s->key, key) == 0 && s->state == VS_SESSION_ACTIVE)
+            start_save(s);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------
  * Store lifecycle and the public calls
  * ---------------------------------------------------------------------------------------- */
@@ -1115,12 +1342,33 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
         vs_store_free(store);
         return VS_ERR_NOMEM;
     }
+    store->op_max_attempts = config->op_max_attempts > 0 ? config->op_max_attempts : DEFAULT_OP_MAX_ATTEMPTS;
+    store->receipt_keep = config->receipt_keep > 0 ? config->receipt_keep : DEFAULT_RECEIPT_KEEP;
+    if (config->handler_count) {
+        store->handlers = calloc(config->handler_count, sizeof *store->handlers);
+        if (!store->handlers) {
+            vs_store_free(store);
+            return VS_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < config->handler_count; i++) {
+            store->handlers[i] = config->handlers[i];
+            store->handlers[i].name = config->handlers[i].name ? strdup(config->handlers[i].name) : NULL;
+            store->handler_count = i + 1;
+            if (!store->handlers[i].name || !config->handlers[i].fn) {
+                vs_store_free(store);
+                return config->handlers[i].fn ? VS_ERR_NOMEM : VS_ERR_ARG;
+            }
+        }
+    }
     if (ops(store)->msg_subscribe && ops(store)->server_name) {
         snprintf(store->release_topic, sizeof store->release_topic, RELEASE_TOPIC_PREFIX "%s",
                  ops(store)->server_name(pctx(store)));
         int code = 0;
         store->release_sub = ops(store)->msg_subscribe(pctx(store), store->release_topic,
                                                        on_release_request, store, &code);
+        char inbox_topic[96];
+        snprintf(inbox_topic, sizeof inbox_topic, INBOX_TOPIC_PREFIX "%s", ops(store)->server_name(pctx(store)));
+        store->inbox_sub = ops(store)->msg_subscribe(pctx(store), inbox_topic, on_inbox_nudge, store, &code);
     }
     *out = store;
     return VS_OK;
@@ -1129,7 +1377,7 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
 struct pending_op {
     vs_store *store;
     int64_t user_id;
-    int kind; /* 0 inspect, 1 clear lease, 2 repair */
+    int kind; /* 0 inspect, 1 clear lease, 2 repair, 3 deliver, 4 dead letter */
     vs_inspect_fn inspect_done;
     vs_session_fn done;
     void *arg;
@@ -1138,6 +1386,17 @@ struct pending_op {
     vs_status result;
     char why[200];
     bool finished;
+    /* deliver and dead letters */
+    char op_id[128];
+    char handler[64];
+    vs_value *payload;
+    bool retry_dead;      /* dead letter: back to the inbox (true) or dropped */
+    bool maybe_committed; /* an earlier try of this delivery may have committed */
+    int attempt;
+    vs_timer_id timer;
+    int outcome;          /* 0 done, 1 duplicate, 2 no profile / no such dead letter */
+    char owner[64];       /* the lease holder seen, to nudge */
+    vs_deliver_fn deliver_done;
 };
 
 void vs_store_free(vs_store *store)
@@ -1147,8 +1406,10 @@ void vs_store_free(vs_store *store)
     cancel_timer(store, &store->critical_timer);
     for (size_t i = 0; i < store->session_count; i++)
         session_free(store->sessions[i]);
-    for (size_t i = 0; i < store->op_count; i++)
+    for (size_t i = 0; i < store->op_count; i++) {
+        vs_free(store->ops[i]->payload);
         free(store->ops[i]);
+    }
     free(store->ops);
     free(store->sessions);
     free(store->name);
@@ -1494,6 +1755,8 @@ static void drop_op(pending_op *op)
             store->op_count--;
             break;
         }
+    cancel_timer(store, &op->timer);
+    vs_free(op->payload);
     free(op);
 }
 
@@ -1612,4 +1875,209 @@ vs_status vs_store_repair(vs_store *store, int64_t user_id, vs_edit_fn fn, void 
                           vs_session_fn done, void *arg)
 {
     return fn ? start_repair(store, user_id, 2, fn, fn_arg, done, arg) : VS_ERR_ARG;
+}
+
+/* ---- durable operations: delivery and dead letters ---- */
+
+static void key_of_op(const pending_op *op, char *key, size_t size)
+{
+    vs_store_key(op->store, op->user_id, key, size);
+}
+
+/* The document with new operation lists, its lease and generation kept as they are. */
+static vs_value *with_op_lists(const vs_value *current, const vs_value *inbox, const vs_value *receipts,
+                               const vs_value *dead)
+{
+    vs_lease lease;
+    vs_doc_lease(current, &lease);
+    vs_doc_change change = {.lease = lease.held ? &lease : NULL,
+                            .generation = vs_doc_meta_int(current, "generation", lease.generation),
+                            .inbox = inbox, .receipts = receipts, .dead = dead};
+    return vs_doc_apply(current, &change);
+}
+
+static bool deliver_transform(void *arg, const vs_value *current, const vs_key_info *info,
+                              vs_ds_write *out)
+{
+    pending_op *op = arg;
+    (void)info;
+    op->outcome = 0;
+    op->owner[0] = '\0';
+    if (!current || !vs_doc_data(current)) {
+        op->outcome = 2;
+        return false;
+    }
+    if (known_op(current, op->op_id)) {
+        op->outcome = 1;
+        return false;
+    }
+    vs_lease lease;
+    vs_doc_lease(current, &lease);
+    if (lease.held)
+        snprintf(op->owner, sizeof op->owner, "%s", lease.owner);
+    vs_value *inbox = copy_or_empty(vs_doc_meta_array(current, "inbox"));
+    vs_value *item = vs_new_map();
+    bool ok = inbox && item && vs_map_set(item, "id", vs_new_string(op->op_id)) == VS_OK &&
+              vs_map_set(item, "handler", vs_new_string(op->handler)) == VS_OK &&
+              vs_map_set(item, "payload", op->payload ? vs_copy(op->payload) : vs_new_nil()) == VS_OK &&
+              vs_map_set(item, "attempts", vs_new_number(0)) == VS_OK;
+    if (ok) {
+        ok = vs_array_push(inbox, item) == VS_OK;
+        item = NULL;
+    }
+    vs_free(item);
+    out->value = ok ? with_op_lists(current, inbox, NULL, NULL) : NULL;
+    vs_free(inbox);
+    return out->value != NULL;
+}
+
+static void send_delivery(pending_op *op);
+
+static void deliver_retry(void *arg)
+{
+    pending_op *op = arg;
+    op->timer = 0;
+    send_delivery(op);
+}
+
+static void deliver_done(void *arg, const vs_ds_result *r)
+{
+    pending_op *op = arg;
+    vs_store *store = op->store;
+    vs_error err;
+    if (r->code != 0) {
+        /* A write that failed may still have committed: a later try that finds the operation
+         * is then this delivery's own, not a duplicate. */
+        op->maybe_committed = true;
+        vs_retry_decision d = vs_retry_decide(&store->retry, r->code, op->attempt + 1, store->closing);
+        note_error(store, op->user_id);
+        if (d.action == VS_RETRY_AGAIN) {
+            op->attempt++;
+            op->timer = start_timer(store, retry_delay(store, (unsigned)op->attempt), deliver_retry, op);
+            return;
+        }
+        set_error(&err, VS_ERR_UNAVAILABLE, r->code, "delivery failed: DataStore error %d: %s", r->code,
+                  r->message);
+        op->deliver_done(op->arg, op->user_id, false, &err);
+        drop_op(op);
+        return;
+    }
+    if (r->cancelled && op->outcome == 2) {
+        set_error(&err, VS_ERR_NOT_FOUND, 0, "the player has no profile to deliver to");
+        op->deliver_done(op->arg, op->user_id, false, &err);
+        drop_op(op);
+        return;
+    }
+    bool duplicate = r->cancelled && op->outcome == 1 && !op->maybe_committed;
+    if (!r->cancelled && op->owner[0] && ops(store)->msg_publish) {
+        char topic[96], key[64], body[160];
+        key_of_op(op, key, sizeof key);
+        snprintf(topic, sizeof topic, INBOX_TOPIC_PREFIX "%s", op->owner);
+        int n = snprintf(body, sizeof body, "%s\n%s", store->name, key);
+        ops(store)->msg_publish(pctx(store), topic, body, (size_t)n, NULL, NULL);
+    }
+    op->deliver_done(op->arg, op->user_id, duplicate, NULL);
+    drop_op(op);
+}
+
+static void send_delivery(pending_op *op)
+{
+    char key[64];
+    key_of_op(op, key, sizeof key);
+    ops(op->store)->ds_update(pctx(op->store), op->store->name, key, deliver_transform, op, deliver_done, op);
+}
+
+vs_status vs_store_deliver(vs_store *store, int64_t user_id, const char *op_id, const char *handler,
+                           const vs_value *payload, vs_deliver_fn done, void *arg)
+{
+    if (!op_id || !op_id[0] || strlen(op_id) >= sizeof ((pending_op *)0)->op_id || !handler ||
+        strlen(handler) >= sizeof ((pending_op *)0)->handler || !done)
+        return VS_ERR_ARG;
+    pending_op *op = new_op(store, user_id, 3);
+    if (!op)
+        return VS_ERR_NOMEM;
+    snprintf(op->op_id, sizeof op->op_id, "%s", op_id);
+    snprintf(op->handler, sizeof op->handler, "%s", handler);
+    op->payload = payload ? vs_copy(payload) : NULL;
+    op->deliver_done = done;
+    op->arg = arg;
+    send_delivery(op);
+    return VS_OK;
+}
+
+static bool dead_letter_transform(void *arg, const vs_value *current, const vs_key_info *info,
+                                  vs_ds_write *out)
+{
+    pending_op *op = arg;
+    (void)info;
+    op->outcome = 2;
+    const vs_value *dead = vs_doc_meta_array(current, "dead");
+    vs_value *kept = vs_new_array();
+    vs_value *found = NULL;
+    for (size_t i = 0; kept && i < vs_array_len(dead); i++) {
+        const vs_value *item = vs_array_at(dead, i);
+        const char *id = item_id(item);
+        if (!found && id && strcmp(id, op->op_id) == 0)
+            found = vs_copy(item);
+        else
+            vs_array_push(kept, vs_copy(item));
+    }
+    if (!found) {
+        vs_free(kept);
+        return false;
+    }
+    op->outcome = 0;
+    vs_value *inbox = NULL, *receipts = NULL;
+    if (op->retry_dead) {
+        inbox = copy_or_empty(vs_doc_meta_array(current, "inbox"));
+        vs_map_set(found, "attempts", vs_new_number(0));
+        vs_free(vs_map_take(found, "error"));
+        vs_array_push(inbox, found);
+    } else {
+        /* Dropped, but remembered: a late duplicate of it must still have no effect. */
+        receipts = copy_or_empty(vs_doc_meta_array(current, "receipts"));
+        vs_array_push(receipts, vs_new_string(op->op_id));
+        prune_receipts(receipts, op->store->receipt_keep);
+        vs_free(found);
+    }
+    out->value = with_op_lists(current, inbox, receipts, kept);
+    vs_free(inbox);
+    vs_free(receipts);
+    vs_free(kept);
+    return out->value != NULL;
+}
+
+static void dead_letter_done(void *arg, const vs_ds_result *r)
+{
+    pending_op *op = arg;
+    vs_error err;
+    const vs_error *e = NULL;
+    if (r->code != 0) {
+        set_error(&err, VS_ERR_UNAVAILABLE, r->code, "DataStore error %d: %s", r->code, r->message);
+        e = &err;
+    } else if (r->cancelled) {
+        set_error(&err, VS_ERR_NOT_FOUND, 0, "no dead letter with id %s", op->op_id);
+        e = &err;
+    }
+    if (op->done)
+        op->done(op->arg, op->user_id, e);
+    drop_op(op);
+}
+
+vs_status vs_store_dead_letter(vs_store *store, int64_t user_id, const char *op_id, bool retry,
+                               vs_session_fn done, void *arg)
+{
+    if (!op_id || strlen(op_id) >= sizeof ((pending_op *)0)->op_id)
+        return VS_ERR_ARG;
+    pending_op *op = new_op(store, user_id, 4);
+    if (!op)
+        return VS_ERR_NOMEM;
+    snprintf(op->op_id, sizeof op->op_id, "%s", op_id);
+    op->retry_dead = retry;
+    op->done = done;
+    op->arg = arg;
+    char key[64];
+    vs_store_key(store, user_id, key, sizeof key);
+    ops(store)->ds_update(pctx(store), store->name, key, dead_letter_transform, op, dead_letter_done, op);
+    return VS_OK;
 }

@@ -48,6 +48,18 @@ typedef enum vs_session_state {
 
 const char *vs_session_state_name(vs_session_state state);
 
+/* An operation handler: changes draft (a private copy of the profile) as the operation with
+ * this payload asks, and returns VS_OK to apply it; anything else fails this attempt (why says
+ * why) and changes nothing. */
+typedef vs_status (*vs_op_fn)(void *arg, vs_value *draft, const vs_value *payload, char *why,
+                              size_t size);
+
+typedef struct vs_op_handler {
+    const char *name;
+    vs_op_fn fn;
+    void *arg;
+} vs_op_handler;
+
 typedef struct vs_store_config {
     const char *name;          /* DataStore name */
     const vs_value *template_; /* a map; copied */
@@ -64,6 +76,11 @@ typedef struct vs_store_config {
     int critical_threshold;       /* errors within critical_window_us that make the store
                                      critical; 0: the vs_critical defaults */
     int64_t critical_window_us;
+    const vs_op_handler *handlers; /* durable operations, by name */
+    size_t handler_count;
+    int op_max_attempts;          /* failed attempts before an operation is a dead letter; 0: 5 */
+    int receipt_keep;             /* receipts of applied operations kept per profile, to catch
+                                     duplicates: the newest this many; 0: 1000 */
 } vs_store_config;
 
 /* Why something did not succeed. */
@@ -140,6 +157,25 @@ vs_status vs_store_lock(vs_store *store, int64_t user_id, vs_lock_fn acquired, v
 vs_status vs_store_edit_locked(vs_store *store, int64_t user_id, vs_lock_id lock, vs_edit_fn fn,
                                void *arg);
 vs_status vs_store_unlock(vs_store *store, int64_t user_id, vs_lock_id lock);
+
+/* Durable operations. deliver writes the operation (op_id unique per profile, a handler name
+ * and a payload) into the profile's inbox with an update transform, from any server, whether
+ * the player is online or not (the profile must exist). done hears whether it was accepted or
+ * was a duplicate (its id is in the inbox, the receipts or the dead letters): a duplicate has no
+ * effect. A retried delivery whose first try may have committed reports that try's outcome.
+ * The server holding the player's lease is nudged (best effort); otherwise it finds the
+ * operation at its next write (lease renewals poll at least every third of a lease) or load.
+ * It runs the handler as a transaction and writes the effect and the receipt in one update;
+ * a failed attempt is counted with its error, and after op_max_attempts the operation moves to
+ * the dead letters. */
+typedef void (*vs_deliver_fn)(void *arg, int64_t user_id, bool duplicate, const vs_error *err);
+vs_status vs_store_deliver(vs_store *store, int64_t user_id, const char *op_id, const char *handler,
+                           const vs_value *payload, vs_deliver_fn done, void *arg);
+/* Server-only: a dead letter goes back to the inbox (retry, attempts from 0) or is dropped (its
+ * id kept with the receipts, so a late duplicate still has no effect). done gets
+ * VS_ERR_NOT_FOUND when there is no such dead letter. */
+vs_status vs_store_dead_letter(vs_store *store, int64_t user_id, const char *op_id, bool retry,
+                               vs_session_fn done, void *arg);
 
 /* Server-only inspection and repair, outside sessions. */
 typedef void (*vs_inspect_fn)(void *arg, int64_t user_id, const vs_value *document, const vs_error *err);

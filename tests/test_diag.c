@@ -352,6 +352,9 @@ static void test_event_table(void **state)
         "lease_lost", "lease_taken_over", "validation_failed", "budget_exhausted",
         "critical_entered", "critical_left", "retry", "migration_failed", "schema_too_new",
         "nil_read_suspected",
+        "op_applied",
+        "op_failed",
+        "op_dead",
     };
     assert_int_equal(LEN(names), VS_EV_KIND_COUNT);
     assert_int_equal(LEN(names), LEN(want));
@@ -365,6 +368,7 @@ static void test_event_table(void **state)
     assert_int_equal(VS_EV_SAVE_FAILED, 4);
     assert_string_equal(names[VS_EV_CRITICAL_ENTERED], "critical_entered");
     assert_string_equal(names[VS_EV_NIL_READ_SUSPECTED], "nil_read_suspected");
+    assert_string_equal(names[VS_EV_OP_DEAD], "op_dead");
 
     assert_int_equal(vs_diag_critical_event(VS_CRITICAL_ENTERED), VS_EV_CRITICAL_ENTERED);
     assert_int_equal(vs_diag_critical_event(VS_CRITICAL_LEFT), VS_EV_CRITICAL_LEFT);

@@ -1036,7 +1036,8 @@ static void release_request_from_another_server_releases_the_named_session(void 
     fixture *f = *state;
     load(f, 43);
     text token = token_of(f, 43);
-    assert_string_equal(f->fp.subscribed_topic, "vstore.release/fake.1#1");
+    assert_string_equal(f->fp.subs[0].topic, "vstore.release/fake.1#1");
+    assert_string_equal(f->fp.subs[1].topic, "vstore.inbox/fake.1#1");
     fake_deliver(&f->fp, "vstore.release/fake.1#1", "PlayerData\nPlayer_43\nnot-the-token");
     fake_deliver(&f->fp, "vstore.release/fake.1#1", "OtherStore\nPlayer_43\n");
     assert_int_equal(vs_store_state(f->store, 43), VS_SESSION_ACTIVE);

@@ -95,6 +95,78 @@ static void fake_list_versions(void *ctx, const char *store, const char *key, bo
     r->arg = arg;
 }
 
+/* ---- OrderedDataStore ---- */
+
+#define ODS_VALUE_MAX (INT64_C(1) << 53) /* values stay exact as doubles (sim/ordered.h) */
+
+static fake_request *add_ods_request(fake_platform *fp, int kind, const char *store, const char *key)
+{
+    fake_request *r = add_request(fp, kind, key ? key : "");
+    snprintf(r->store, sizeof r->store, "%s", store ? store : "");
+    if (!store || !*store || (key && !*key))
+        r->refused = VS_DS_KeyNameEmpty;
+    else if (strlen(store) > 50 || (key && strlen(key) > 50))
+        r->refused = VS_DS_KeyNameLimit;
+    return r;
+}
+
+static void fake_ods_get(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg)
+{
+    fake_request *r = add_ods_request(ctx, FAKE_ODS_GET, store, key);
+    r->done = done;
+    r->arg = arg;
+}
+
+static void fake_ods_set(void *ctx, const char *store, const char *key, int64_t value,
+                         vs_ds_done_fn done, void *arg)
+{
+    fake_request *r = add_ods_request(ctx, FAKE_ODS_SET, store, key);
+    r->ods_value = value;
+    if (!r->refused && (value > ODS_VALUE_MAX || value < -ODS_VALUE_MAX))
+        r->refused = VS_DS_CantStoreValue;
+    r->done = done;
+    r->arg = arg;
+}
+
+static void fake_ods_increment(void *ctx, const char *store, const char *key, int64_t delta,
+                               vs_ds_done_fn done, void *arg)
+{
+    fake_request *r = add_ods_request(ctx, FAKE_ODS_INCREMENT, store, key);
+    r->ods_value = delta;
+    if (!r->refused && (delta > ODS_VALUE_MAX || delta < -ODS_VALUE_MAX))
+        r->refused = VS_DS_CantStoreValue;
+    r->done = done;
+    r->arg = arg;
+}
+
+static void fake_ods_remove(void *ctx, const char *store, const char *key, vs_ds_done_fn done,
+                            void *arg)
+{
+    fake_request *r = add_ods_request(ctx, FAKE_ODS_REMOVE, store, key);
+    r->done = done;
+    r->arg = arg;
+}
+
+static void fake_ods_sorted(void *ctx, const char *store, bool ascending, size_t page_size,
+                            int64_t min, int64_t max, const char *cursor, vs_ods_page_fn done,
+                            void *arg)
+{
+    fake_request *r = add_ods_request(ctx, FAKE_ODS_SORTED, store, NULL);
+    r->ascending = ascending;
+    r->page_size = page_size;
+    r->min = min;
+    r->max = max;
+    r->has_cursor = cursor != NULL;
+    if (cursor && snprintf(r->cursor, sizeof r->cursor, "%s", cursor) >= (int)sizeof r->cursor)
+        r->cursor[0] = '\0'; /* too long to be one of ours: refused at completion */
+    if (!r->refused && (page_size < 1 || page_size > FAKE_ODS_PAGE_MAX))
+        r->refused = VS_DS_PageSizeInvalid;
+    else if (!r->refused && max < min)
+        r->refused = VS_DS_MaxValueInvalid;
+    r->page_done = done;
+    r->arg = arg;
+}
+
 static void fake_publish(void *ctx, const char *topic, const char *data, size_t len,
                          vs_status_fn done, void *arg)
 {
@@ -111,12 +183,15 @@ static void fake_publish(void *ctx, const char *topic, const char *data, size_t 
 static vs_sub_id fake_subscribe(void *ctx, const char *topic, vs_msg_fn fn, void *arg, int *code)
 {
     fake_platform *fp = ctx;
-    fp->subscriber = fn;
-    fp->subscriber_arg = arg;
-    snprintf(fp->subscribed_topic, sizeof fp->subscribed_topic, "%s", topic);
+    if (fp->sub_count == sizeof fp->subs / sizeof fp->subs[0])
+        too_many("subscriptions");
+    fp->subs[fp->sub_count].fn = fn;
+    fp->subs[fp->sub_count].arg = arg;
+    snprintf(fp->subs[fp->sub_count].topic, sizeof fp->subs[fp->sub_count].topic, "%s", topic);
+    fp->sub_count++;
     if (code)
         *code = 0;
-    return 1;
+    return fp->sub_count; /* ids from 1 */
 }
 
 static void fake_emit(void *ctx, const vs_event *event)
@@ -141,6 +216,11 @@ static const vs_platform_ops fake_ops = {
     .ds_set = fake_set,
     .ds_update = fake_update,
     .ds_list_versions = fake_list_versions,
+    .ods_get = fake_ods_get,
+    .ods_set = fake_ods_set,
+    .ods_increment = fake_ods_increment,
+    .ods_remove = fake_ods_remove,
+    .ods_get_sorted = fake_ods_sorted,
     .msg_publish = fake_publish,
     .msg_subscribe = fake_subscribe,
     .emit = fake_emit,
@@ -219,9 +299,177 @@ void fake_remove(fake_platform *fp, const char *key)
     e->last_removed = true;
 }
 
+/* ---- OrderedDataStore: applying and answering ---- */
+
+static fake_ods_entry *find_ods(fake_platform *fp, const char *store, const char *key, bool create)
+{
+    for (size_t i = 0; i < fp->ordered_count; i++)
+        if (strcmp(fp->ordered[i].store, store) == 0 && strcmp(fp->ordered[i].key, key) == 0)
+            return &fp->ordered[i];
+    if (!create)
+        return NULL;
+    if (fp->ordered_count == FAKE_MAX)
+        too_many("ordered keys");
+    fake_ods_entry *e = &fp->ordered[fp->ordered_count++];
+    *e = (fake_ods_entry){0};
+    snprintf(e->store, sizeof e->store, "%s", store);
+    snprintf(e->key, sizeof e->key, "%s", key);
+    return e;
+}
+
+static void ods_apply(fake_platform *fp, fake_request *r)
+{
+    if (r->refused)
+        return;
+    fake_ods_entry *e = find_ods(fp, r->store, r->key, false);
+    switch (r->kind) {
+    case FAKE_ODS_SET:
+        find_ods(fp, r->store, r->key, true)->value = r->ods_value;
+        break;
+    case FAKE_ODS_INCREMENT: {
+        int64_t next = (e ? e->value : 0) + r->ods_value; /* both within 2^53: no overflow */
+        if (next > ODS_VALUE_MAX || next < -ODS_VALUE_MAX) {
+            r->refused = VS_DS_CantStoreValue;
+            return;
+        }
+        find_ods(fp, r->store, r->key, true)->value = next;
+        r->ods_value = next;
+        break;
+    }
+    case FAKE_ODS_REMOVE:
+        r->ods_found = e != NULL;
+        if (e) {
+            r->ods_value = e->value;
+            size_t at = (size_t)(e - fp->ordered);
+            memmove(e, e + 1, (fp->ordered_count - at - 1) * sizeof *e);
+            fp->ordered_count--;
+        }
+        break;
+    default: /* get and sorted read at completion */
+        break;
+    }
+}
+
+/* The sort order of GetSortedAsync (ascending): by value, ties by key. */
+static int ods_cmp(int64_t va, const char *ka, int64_t vb, const char *kb)
+{
+    if (va != vb)
+        return va < vb ? -1 : 1;
+    return strcmp(ka, kb);
+}
+
+static int ods_sort_cmp(const void *a, const void *b)
+{
+    const fake_ods_entry *x = *(const fake_ods_entry *const *)a, *y = *(const fake_ods_entry *const *)b;
+    return ods_cmp(x->value, x->key, y->value, y->key);
+}
+
+/* Cursors: "fake:<value>:<key>", the last entry of a page. */
+static bool parse_cursor(const char *c, int64_t *value, const char **key)
+{
+    if (strncmp(c, "fake:", 5) != 0)
+        return false;
+    char *end;
+    long long v = strtoll(c + 5, &end, 10);
+    if (end == c + 5 || *end != ':')
+        return false;
+    *value = v;
+    *key = end + 1;
+    return true;
+}
+
+static void ods_answer_page(fake_platform *fp, fake_request *r, int code)
+{
+    vs_ods_page page = {.code = code, .message = code ? "injected error" : "ok"};
+    if (code == 0 && r->refused) {
+        page.code = r->refused;
+        page.message = "refused by the fake";
+    }
+    int64_t cur_value = 0;
+    const char *cur_key = NULL;
+    if (page.code == 0 && r->has_cursor && !parse_cursor(r->cursor, &cur_value, &cur_key)) {
+        page.code = VS_DS_CursorInvalid;
+        page.message = "the cursor was not made by the fake";
+    }
+    const fake_ods_entry **order = NULL;
+    vs_ods_entry *items = NULL;
+    char *next = NULL;
+    if (page.code == 0) { /* page_size is 1..FAKE_ODS_PAGE_MAX here */
+        order = calloc(fp->ordered_count + 1, sizeof *order);
+        items = calloc(r->page_size, sizeof *items);
+        if (!order || !items)
+            too_many("sorted entries (no memory)");
+        size_t n = 0;
+        for (size_t i = 0; i < fp->ordered_count; i++) {
+            const fake_ods_entry *e = &fp->ordered[i];
+            if (strcmp(e->store, r->store) == 0 && e->value >= r->min && e->value <= r->max)
+                order[n++] = e;
+        }
+        qsort(order, n, sizeof *order, ods_sort_cmp);
+        size_t count = 0;
+        for (size_t j = 0; j < n; j++) {
+            const fake_ods_entry *e = order[r->ascending ? j : n - 1 - j];
+            if (cur_key) { /* strictly after the cursor in the requested order */
+                int c = ods_cmp(e->value, e->key, cur_value, cur_key);
+                if (r->ascending ? c <= 0 : c >= 0)
+                    continue;
+            }
+            if (count == r->page_size) { /* one more in range: the page is not the last */
+                const vs_ods_entry *last = &items[count - 1];
+                size_t len = strlen(last->key) + 32;
+                next = malloc(len);
+                if (!next)
+                    too_many("cursors (no memory)");
+                snprintf(next, len, "fake:%lld:%s", (long long)last->value, last->key);
+                break;
+            }
+            items[count++] = (vs_ods_entry){.key = e->key, .value = e->value};
+        }
+        page.entries = items;
+        page.count = count;
+        page.next_cursor = next;
+    }
+    r->page_done(r->arg, &page);
+    free(next);
+    free(items);
+    free(order);
+}
+
+static void ods_answer(fake_platform *fp, fake_request *r, int code)
+{
+    if (r->kind == FAKE_ODS_SORTED) {
+        ods_answer_page(fp, r, code);
+        return;
+    }
+    vs_key_info none = {0};
+    vs_ds_result res = {.code = code, .message = code ? "injected error" : "ok", .info = &none};
+    if (code == 0 && r->refused) {
+        res.code = r->refused;
+        res.message = "refused by the fake";
+    }
+    vs_value *v = NULL;
+    if (res.code == 0) {
+        const fake_ods_entry *e = find_ods(fp, r->store, r->key, false);
+        if (r->kind == FAKE_ODS_GET && e)
+            v = vs_new_number((double)e->value);
+        else if (r->kind == FAKE_ODS_SET || r->kind == FAKE_ODS_INCREMENT)
+            v = vs_new_number((double)r->ods_value);
+        else if (r->kind == FAKE_ODS_REMOVE && r->ods_found)
+            v = vs_new_number((double)r->ods_value);
+        res.value = v;
+    }
+    if (r->done)
+        r->done(r->arg, &res);
+    vs_free(v);
+}
+
 /* Applies request r; returns whether an update's transform cancelled. */
 static bool apply(fake_platform *fp, fake_request *r)
 {
+    if (r->kind >= FAKE_ODS_GET) {
+        ods_apply(fp, r);
+        return false;
+    }
     fake_entry *e = find_entry(fp, r->key, false);
     vs_key_info none = {0};
     if (r->kind == FAKE_SET) {
@@ -245,6 +493,10 @@ static bool apply(fake_platform *fp, fake_request *r)
 
 static void answer(fake_platform *fp, fake_request *r, int code, bool cancelled)
 {
+    if (r->kind >= FAKE_ODS_GET) {
+        ods_answer(fp, r, code);
+        return;
+    }
     fake_entry *e = find_entry(fp, r->key, false);
     vs_key_info none = {0};
     if (r->kind == FAKE_LIST) {
@@ -429,6 +681,39 @@ int fake_event_code(const fake_platform *fp, vs_event_kind kind)
 
 void fake_deliver(fake_platform *fp, const char *topic, const char *data)
 {
-    if (fp->subscriber && strcmp(topic, fp->subscribed_topic) == 0)
-        fp->subscriber(fp->subscriber_arg, topic, data, strlen(data));
+    for (size_t i = 0; i < fp->sub_count; i++)
+        if (strcmp(topic, fp->subs[i].topic) == 0)
+            fp->subs[i].fn(fp->subs[i].arg, topic, data, strlen(data));
+}
+
+bool fake_ods_value(const fake_platform *fp, const char *store, const char *key, int64_t *value)
+{
+    for (size_t i = 0; i < fp->ordered_count; i++)
+        if (strcmp(fp->ordered[i].store, store) == 0 && strcmp(fp->ordered[i].key, key) == 0) {
+            if (value)
+                *value = fp->ordered[i].value;
+            return true;
+        }
+    return false;
+}
+
+void fake_ods_put(fake_platform *fp, const char *store, const char *key, int64_t value)
+{
+    find_ods(fp, store, key, true)->value = value;
+}
+
+size_t fake_ods_count(const fake_platform *fp, const char *store)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fp->ordered_count; i++)
+        n += strcmp(fp->ordered[i].store, store) == 0;
+    return n;
+}
+
+size_t fake_request_count(const fake_platform *fp, int kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fp->request_count; i++)
+        n += fp->requests[i].kind == kind;
+    return n;
 }

@@ -9,17 +9,31 @@
  * in first. Timers wait until the test advances the clock; the wall clock the engine reads is
  * the timer clock plus wall_offset_us, so a test can skew or jump it without moving timers.
  * So a test can drive the engine's state machines through every order of events and every
- * error path, one step at a time. */
+ * error path, one step at a time.
+ *
+ * OrderedDataStore requests (ods_*) wait in the same list and complete the same way. The fake
+ * keeps its own integer entries per (store, key), apart from the DataStore's (a leaderboard key
+ * "Player_1" and a profile key "Player_1" do not meet). A GetSortedAsync page is read when the
+ * request completes, from the entries as they are then: the fake's sorted index has no lag.
+ * Order: by value, ties by key bytewise; descending is the exact reverse. Cursors name the last
+ * (value, key) of a page and the next page starts strictly after it, as sim/ordered.h does;
+ * next_cursor is NULL exactly when no entry in range follows the page. Caller errors answered
+ * at completion with code 0: a page size outside 1..FAKE_ODS_PAGE_MAX (108), max < min (106), a
+ * cursor the fake did not make (109), a set value beyond +-2^53 (104). */
 #ifndef FAKE_PLATFORM_H
 #define FAKE_PLATFORM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/platform.h"
 
-enum { FAKE_GET, FAKE_SET, FAKE_UPDATE, FAKE_LIST };
+enum { FAKE_GET, FAKE_SET, FAKE_UPDATE, FAKE_LIST,
+       /* OrderedDataStore */
+       FAKE_ODS_GET, FAKE_ODS_SET, FAKE_ODS_INCREMENT, FAKE_ODS_REMOVE, FAKE_ODS_SORTED };
 enum { FAKE_MAX = 512 };
+enum { FAKE_ODS_PAGE_MAX = 100 }; /* PLATFORM.md: GetSortedAsync pages hold at most 100 */
 
 typedef struct fake_request {
     int kind;
@@ -35,7 +49,26 @@ typedef struct fake_request {
     bool open;
     bool applied;   /* fake_commit applied it already: completing it does not apply it again */
     bool cancelled; /* fake_commit ran the transform, which cancelled */
+    /* OrderedDataStore requests only (set/increment answer ods_value once applied: the
+     * value stored or the new value) */
+    char store[64];         /* the ordered store's name */
+    int64_t ods_value;      /* set: the value; increment: the delta */
+    bool ascending;         /* sorted */
+    size_t page_size;       /* sorted */
+    int64_t min, max;       /* sorted */
+    bool has_cursor;        /* sorted: a cursor was given (in cursor) */
+    char cursor[160];       /* sorted */
+    vs_ods_page_fn page_done; /* sorted */
+    int refused;            /* the caller error it will be answered with (nothing applied), or 0 */
+    bool ods_found;         /* remove: there was a value (then in ods_value) */
 } fake_request;
+
+/* One OrderedDataStore entry. */
+typedef struct fake_ods_entry {
+    char store[64];
+    char key[96];
+    int64_t value;
+} fake_ods_entry;
 
 typedef struct fake_entry {
     char key[96];
@@ -74,12 +107,17 @@ typedef struct fake_platform {
     size_t timer_count;
     fake_message published[FAKE_MAX];
     size_t published_count;
-    vs_msg_fn subscriber;
-    void *subscriber_arg;
-    char subscribed_topic[96];
+    struct {
+        vs_msg_fn fn;
+        void *arg;
+        char topic[96];
+    } subs[8]; /* the engine's subscriptions, in the order made */
+    size_t sub_count;
     bool nil_reads; /* transforms and gets see nothing, as in the nil-read incident */
     vs_time_us wall_offset_us; /* added to now_us by the engine's now() only: a skewed or
                                   jumping wall clock; timers keep running on now_us */
+    fake_ods_entry ordered[FAKE_MAX]; /* OrderedDataStore entries, in creation order */
+    size_t ordered_count;
 } fake_platform;
 
 void fake_init(fake_platform *fp);
@@ -126,5 +164,14 @@ size_t fake_event_count(const fake_platform *fp, vs_event_kind kind);
 int fake_event_code(const fake_platform *fp, vs_event_kind kind);
 /* Delivers a message to the engine's subscription, as MessagingService would. */
 void fake_deliver(fake_platform *fp, const char *topic, const char *data);
+
+/* OrderedDataStore. The value under (store, key): false when there is none. */
+bool fake_ods_value(const fake_platform *fp, const char *store, const char *key, int64_t *value);
+/* Stores value under (store, key), as if another server had. */
+void fake_ods_put(fake_platform *fp, const char *store, const char *key, int64_t value);
+/* How many entries the store holds. */
+size_t fake_ods_count(const fake_platform *fp, const char *store);
+/* How many requests of this kind (FAKE_GET ... FAKE_ODS_SORTED) were ever made. */
+size_t fake_request_count(const fake_platform *fp, int kind);
 
 #endif
