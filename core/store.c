@@ -245,9 +245,6 @@ static void critical_check(void *arg);
 static void plan_critical_check(vs_store *store)
 {
     cancel_timer(store, &store->critical_timer);
-    for (size_t i = 0; i < store->handler_count; i++)
-        free((char *)store->handlers[i].name);
-    free(store->handlers);
     vs_time_us delay = vs_critical_leave_delay_us(&store->critical);
     if (delay >= 0)
         store->critical_timer = start_timer(store, delay > 0 ? delay : 1, critical_check, store);
@@ -1404,6 +1401,16 @@ void vs_store_free(vs_store *store)
     if (!store)
         return;
     cancel_timer(store, &store->critical_timer);
+    /* The platform may outlive the store: nothing of it may call back here. */
+    if (ops(store)->msg_unsubscribe) {
+        if (store->release_sub)
+            ops(store)->msg_unsubscribe(pctx(store), store->release_sub);
+        if (store->inbox_sub)
+            ops(store)->msg_unsubscribe(pctx(store), store->inbox_sub);
+    }
+    for (size_t i = 0; i < store->handler_count; i++)
+        free((char *)store->handlers[i].name);
+    free(store->handlers);
     for (size_t i = 0; i < store->session_count; i++)
         session_free(store->sessions[i]);
     for (size_t i = 0; i < store->op_count; i++) {

@@ -1762,6 +1762,302 @@ static void leave_during_a_load_that_committed_but_failed_still_gives_the_lease_
     assert_false(stored_lease(f, 84).held);
 }
 
+
+/* ---- durable operations ---- */
+
+typedef struct delivered {
+    int calls;
+    bool duplicate;
+    bool failed;
+    vs_status status;
+} delivered;
+
+static void on_delivered(void *arg, int64_t user_id, bool duplicate, const vs_error *err)
+{
+    delivered *d = arg;
+    d->calls++;
+    d->duplicate = duplicate;
+    d->failed = err != NULL;
+    d->status = err ? err->status : VS_OK;
+}
+
+/* Adds payload.Amount to Wallet.Coins; fails while the "failures" counter it is given is > 0. */
+typedef struct grant_handler {
+    int failures;
+    int calls;
+} grant_handler;
+
+static vs_status grant(void *arg, vs_value *draft, const vs_value *payload, char *why, size_t size)
+{
+    grant_handler *g = arg;
+    g->calls++;
+    if (g->failures > 0) {
+        g->failures--;
+        snprintf(why, size, "the shop is closed");
+        return VS_ERR_ARG;
+    }
+    vs_path p;
+    vs_path_parse("Wallet.Coins", &p);
+    vs_status st = vs_path_add(draft, &p, vs_number_of(vs_map_get(payload, "Amount")));
+    vs_path_free(&p);
+    return st;
+}
+
+static void open_with_grant(fixture *f, grant_handler *g, int max_attempts, int keep)
+{
+    static vs_op_handler handlers[1];
+    handlers[0] = (vs_op_handler){"grant", grant, g};
+    open_store(f, (vs_store_config){.handlers = handlers, .handler_count = 1,
+                                    .op_max_attempts = max_attempts, .receipt_keep = keep});
+}
+
+static vs_value *amount(double n)
+{
+    vs_value *p = vs_new_map();
+    vs_map_set(p, "Amount", vs_new_number(n));
+    return p;
+}
+
+static void deliver(fixture *f, int64_t user_id, const char *id, double n, delivered *d)
+{
+    vs_value *p = amount(n);
+    assert_int_equal(vs_store_deliver(f->store, user_id, id, "grant", p, on_delivered, d), VS_OK);
+    vs_free(p);
+}
+
+static size_t meta_len(fixture *f, int64_t user_id, const char *field)
+{
+    return vs_array_len(vs_doc_meta_array(stored(f, user_id), field));
+}
+
+static void delivery_to_an_offline_player_is_applied_once_at_the_next_join(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    open_with_grant(f, &g, 0, 0);
+    put_profile(f, 8, "{\"Inventory\":[],\"Wallet\":{\"Coins\":5}}", 1, 1, NULL, NULL, 0);
+    delivered d = {0};
+    deliver(f, 8, "match-1", 100, &d);
+    fake_complete_all(&f->fp);
+    assert_int_equal(d.calls, 1);
+    assert_false(d.duplicate);
+    assert_false(d.failed);
+    assert_int_equal(meta_len(f, 8, "inbox"), 1);
+    assert_true(stored_number(f, 8, "Wallet.Coins") == 5); /* not applied while offline */
+    load(f, 8);
+    fake_run(&f->fp, 1000);
+    assert_int_equal(g.calls, 1);
+    assert_true(stored_number(f, 8, "Wallet.Coins") == 105);
+    assert_int_equal(meta_len(f, 8, "inbox"), 0);
+    assert_int_equal(meta_len(f, 8, "receipts"), 1);
+    assert_int_equal(fake_event_count(&f->fp, VS_EV_OP_APPLIED), 1);
+    /* Later writes do not apply it again. */
+    fake_run(&f->fp, 600LL * 1000000);
+    assert_int_equal(g.calls, 1);
+    assert_true(stored_number(f, 8, "Wallet.Coins") == 105);
+}
+
+static void a_second_delivery_with_the_same_id_is_a_duplicate(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    open_with_grant(f, &g, 0, 0);
+    put_profile(f, 9, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, NULL, NULL, 0);
+    delivered a = {0}, b = {0}, c = {0};
+    deliver(f, 9, "r-1", 10, &a);
+    fake_complete_all(&f->fp);
+    deliver(f, 9, "r-1", 10, &b); /* still in the inbox */
+    fake_complete_all(&f->fp);
+    assert_true(b.duplicate);
+    load(f, 9);
+    fake_run(&f->fp, 1000);
+    deliver(f, 9, "r-1", 10, &c); /* now among the receipts */
+    fake_run(&f->fp, 1000);
+    assert_true(c.duplicate);
+    assert_int_equal(g.calls, 1);
+    assert_true(stored_number(f, 9, "Wallet.Coins") == 10);
+}
+
+static void delivery_retried_after_an_ambiguous_commit_is_accepted_once(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    open_with_grant(f, &g, 0, 0);
+    put_profile(f, 10, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, NULL, NULL, 0);
+    delivered d = {0};
+    deliver(f, 10, "x-1", 7, &d);
+    fake_complete_ambiguous(&f->fp, newest_open(f), 501); /* committed, heard as failed */
+    assert_int_equal(d.calls, 0);
+    fake_run(&f->fp, 5LL * 1000000); /* the delivery retries and finds its own operation */
+    assert_int_equal(d.calls, 1);
+    assert_false(d.duplicate);
+    assert_false(d.failed);
+    assert_int_equal(meta_len(f, 10, "inbox"), 1);
+}
+
+static void delivery_to_a_player_without_a_profile_is_refused(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    open_with_grant(f, &g, 0, 0);
+    delivered d = {0};
+    deliver(f, 11, "x-1", 7, &d);
+    fake_complete_all(&f->fp);
+    assert_true(d.failed);
+    assert_int_equal(d.status, VS_ERR_NOT_FOUND);
+    assert_null(stored(f, 11));
+}
+
+static void a_failing_handler_is_dead_lettered_then_retried_by_repair(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {.failures = 3};
+    open_with_grant(f, &g, 3, 0);
+    put_profile(f, 12, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, NULL, NULL, 0);
+    delivered d = {0};
+    deliver(f, 12, "bad-1", 50, &d);
+    fake_complete_all(&f->fp);
+    load(f, 12);
+    fake_run(&f->fp, 300LL * 1000000); /* one attempt per autosave round */
+    assert_int_equal(g.calls, 3);
+    assert_int_equal(meta_len(f, 12, "inbox"), 0);
+    assert_int_equal(meta_len(f, 12, "dead"), 1);
+    assert_int_equal(fake_event_count(&f->fp, VS_EV_OP_FAILED), 2);
+    assert_int_equal(fake_event_count(&f->fp, VS_EV_OP_DEAD), 1);
+    const vs_value *dead = vs_array_at(vs_doc_meta_array(stored(f, 12), "dead"), 0);
+    assert_true(vs_number_of(vs_map_get(dead, "attempts")) == 3);
+    assert_string_equal(vs_string_of(vs_map_get(dead, "error"), NULL), "the shop is closed");
+    assert_true(stored_number(f, 12, "Wallet.Coins") == 0);
+    /* Repair: back to the inbox; the holder applies it at its next look. */
+    outcome o = {0};
+    assert_int_equal(vs_store_dead_letter(f->store, 12, "bad-1", true, record, &o), VS_OK);
+    fake_run(&f->fp, 100LL * 1000000);
+    assert_int_equal(o.calls, 1);
+    assert_false(o.failed);
+    assert_int_equal(meta_len(f, 12, "dead"), 0);
+    assert_true(stored_number(f, 12, "Wallet.Coins") == 50);
+    assert_int_equal(meta_len(f, 12, "receipts"), 1);
+    /* A dead letter that is not there. */
+    outcome none = {0};
+    assert_int_equal(vs_store_dead_letter(f->store, 12, "bad-1", false, record, &none), VS_OK);
+    fake_complete_all(&f->fp);
+    assert_true(none.failed);
+    assert_int_equal(none.err.status, VS_ERR_NOT_FOUND);
+}
+
+static void a_dropped_dead_letter_stays_a_duplicate(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {.failures = 100};
+    open_with_grant(f, &g, 1, 0);
+    put_profile(f, 13, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, NULL, NULL, 0);
+    delivered d = {0}, again = {0};
+    deliver(f, 13, "bad-2", 1, &d);
+    fake_complete_all(&f->fp);
+    load(f, 13);
+    fake_run(&f->fp, 100LL * 1000000);
+    assert_int_equal(meta_len(f, 13, "dead"), 1);
+    outcome o = {0};
+    assert_int_equal(vs_store_dead_letter(f->store, 13, "bad-2", false, record, &o), VS_OK);
+    fake_run(&f->fp, 1000);
+    assert_false(o.failed);
+    assert_int_equal(meta_len(f, 13, "dead"), 0);
+    deliver(f, 13, "bad-2", 1, &again);
+    fake_run(&f->fp, 1000);
+    assert_true(again.duplicate);
+}
+
+static void the_holder_is_nudged_and_applies_without_waiting_for_a_renewal(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    open_with_grant(f, &g, 0, 0);
+    load(f, 14);
+    size_t published = f->fp.published_count;
+    delivered d = {0};
+    deliver(f, 14, "now-1", 3, &d);
+    fake_complete_all(&f->fp);
+    assert_int_equal(f->fp.published_count, published + 1);
+    assert_string_equal(f->fp.published[published].topic, "vstore.inbox/fake.1#1");
+    fake_deliver(&f->fp, f->fp.published[published].topic, f->fp.published[published].data);
+    fake_complete_all(&f->fp); /* the nudged save sees it ... */
+    fake_complete_all(&f->fp); /* ... and the next writes effect and receipt */
+    assert_int_equal(g.calls, 1);
+    assert_true(stored_number(f, 14, "Wallet.Coins") == 3);
+    assert_int_equal(meta_len(f, 14, "receipts"), 1);
+}
+
+static void receipts_are_pruned_oldest_first(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    open_with_grant(f, &g, 0, 2);
+    put_profile(f, 15, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, NULL, NULL, 0);
+    const char *ids[] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        delivered d = {0};
+        deliver(f, 15, ids[i], 1, &d);
+        fake_complete_all(&f->fp);
+    }
+    load(f, 15);
+    fake_run(&f->fp, 1000);
+    const vs_value *r = vs_doc_meta_array(stored(f, 15), "receipts");
+    assert_int_equal(vs_array_len(r), 2);
+    assert_string_equal(vs_string_of(vs_array_at(r, 0), NULL), "b");
+    assert_string_equal(vs_string_of(vs_array_at(r, 1), NULL), "c");
+    assert_true(stored_number(f, 15, "Wallet.Coins") == 3);
+}
+
+static void an_effect_applied_by_a_session_that_loses_its_lease_is_not_written(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    open_with_grant(f, &g, 0, 0);
+    load(f, 16);
+    delivered d = {0};
+    deliver(f, 16, "lost-1", 9, &d);
+    fake_complete_all(&f->fp);
+    assert_int_equal(vs_store_save(f->store, 16), VS_OK);
+    fake_complete(&f->fp, fake_oldest_open(&f->fp), 0); /* the save sees the operation ... */
+    assert_int_equal(g.calls, 1);                       /* ... which is applied in memory */
+    size_t effect_write = fake_oldest_open(&f->fp);
+    assert_true(effect_write != (size_t)-1);
+    /* Before the effect is written, another server takes the lease over (its document keeps
+     * the operation in the inbox for the new holder). */
+    vs_value *doc = vs_copy(stored(f, 16));
+    vs_value *meta = vs_map_get(doc, "meta");
+    vs_value *lease = vs_map_get(meta, "lease");
+    vs_map_set(lease, "token", vs_new_string("feedfeedfeedfeed"));
+    vs_map_set(lease, "owner", vs_new_string("other.2#1"));
+    fake_put(&f->fp, key_of(f, 16), doc);
+    fake_complete(&f->fp, effect_write, 0);
+    assert_int_equal(vs_store_state(f->store, 16), VS_SESSION_LOST);
+    assert_true(stored_number(f, 16, "Wallet.Coins") == 0); /* the effect was not written */
+    assert_int_equal(meta_len(f, 16, "inbox"), 1);           /* the next holder will apply it */
+    assert_int_equal(meta_len(f, 16, "receipts"), 0);
+}
+
+/* Entering the critical state must leave the store's operation handlers alone (they were once
+ * freed there by mistake: the sanitizers see a use after free if it comes back). */
+static void operations_still_apply_after_the_critical_state_was_entered(void **state)
+{
+    fixture *f = *state;
+    grant_handler g = {0};
+    static vs_op_handler handlers[1];
+    handlers[0] = (vs_op_handler){"grant", grant, &g};
+    open_store(f, (vs_store_config){.handlers = handlers, .handler_count = 1, .critical_threshold = 1});
+    put_profile(f, 17, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, NULL, NULL, 0);
+    delivered d = {0};
+    deliver(f, 17, "c-1", 4, &d);
+    fake_complete_all(&f->fp);
+    assert_int_equal(vs_store_join(f->store, 17, NULL, NULL), VS_OK);
+    fake_complete(&f->fp, newest_open(f), 501); /* one error: critical */
+    assert_true(vs_store_is_critical(f->store));
+    fake_run(&f->fp, 5LL * 1000000);             /* the retry loads; the operation applies */
+    assert_int_equal(g.calls, 1);
+    assert_true(stored_number(f, 17, "Wallet.Coins") == 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1840,6 +2136,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(leave_during_a_save_that_then_fails_writes_the_latest_data, setup, teardown),
         cmocka_unit_test_setup_teardown(first_lease_renewal_comes_within_a_third_of_the_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(leave_during_a_load_that_committed_but_failed_still_gives_the_lease_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(delivery_to_an_offline_player_is_applied_once_at_the_next_join, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_second_delivery_with_the_same_id_is_a_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(delivery_retried_after_an_ambiguous_commit_is_accepted_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(delivery_to_a_player_without_a_profile_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failing_handler_is_dead_lettered_then_retried_by_repair, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_dropped_dead_letter_stays_a_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_holder_is_nudged_and_applies_without_waiting_for_a_renewal, setup, teardown),
+        cmocka_unit_test_setup_teardown(receipts_are_pruned_oldest_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_effect_applied_by_a_session_that_loses_its_lease_is_not_written, setup, teardown),
+        cmocka_unit_test_setup_teardown(operations_still_apply_after_the_critical_state_was_entered, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,6 +194,13 @@ static vs_sub_id fake_subscribe(void *ctx, const char *topic, vs_msg_fn fn, void
     return fp->sub_count; /* ids from 1 */
 }
 
+static void fake_unsubscribe(void *ctx, vs_sub_id id)
+{
+    fake_platform *fp = ctx;
+    if (id >= 1 && id <= fp->sub_count)
+        fp->subs[id - 1].fn = NULL;
+}
+
 static void fake_emit(void *ctx, const vs_event *event)
 {
     fake_platform *fp = ctx;
@@ -223,6 +230,7 @@ static const vs_platform_ops fake_ops = {
     .ods_get_sorted = fake_ods_sorted,
     .msg_publish = fake_publish,
     .msg_subscribe = fake_subscribe,
+    .msg_unsubscribe = fake_unsubscribe,
     .emit = fake_emit,
 };
 
@@ -682,7 +690,7 @@ int fake_event_code(const fake_platform *fp, vs_event_kind kind)
 void fake_deliver(fake_platform *fp, const char *topic, const char *data)
 {
     for (size_t i = 0; i < fp->sub_count; i++)
-        if (strcmp(topic, fp->subs[i].topic) == 0)
+        if (fp->subs[i].fn && strcmp(topic, fp->subs[i].topic) == 0)
             fp->subs[i].fn(fp->subs[i].arg, topic, data, strlen(data));
 }
 
