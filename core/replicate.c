@@ -114,11 +114,8 @@ vs_status vs_public_parse(const char *const *texts, size_t count, vs_public_path
 
 vs_status vs_public_copy(const vs_public_paths *src, vs_public_paths *out)
 {
-    if (!src || !out) {
-        if (out)
-            out->count = 0, out->paths = NULL;
-        return VS_ERR_ARG;
-    }
+    if (!src)
+        return vs_public_build(NULL, 1, out); /* VS_ERR_ARG, with *out left empty */
     /* Already normalised: building again keeps it as it is. */
     return vs_public_build(src->paths, src->count, out);
 }
