@@ -21,10 +21,12 @@
  *      vs_retry_policy_check, and their refusals are reported at the step or key they concern.
  *
  * Server ids may be used (in steps, faults and expectations) before `servers` is read, and
- * products bought before `store` is read, so every use is noted as it is read and checked at
- * the end against the declared servers and products, together with the steps against the
- * duration. Lists that may be long (purchase ids, product ids, migrations' versions) are
- * checked for duplicates by sorting, never pair by pair.
+ * products bought and handlers delivered to before `store` is read, so every use is noted as
+ * it is read and checked at the end against the declared servers, products and handlers,
+ * together with the steps against the duration. Lists that may be long (purchase ids, product
+ * ids, handler names, migrations' versions) are checked for duplicates by sorting, never pair
+ * by pair. Step lists are read the same way wherever they appear; only an operation
+ * handler's list is given a payload, so only there may a step take an operand `from` it.
  *
  * What it keeps true: it never prints and does no I/O besides reading the one file; on
  * failure *out is NULL and err holds the first error found, with a 1-based position and a
@@ -32,7 +34,8 @@
  * success the steps are sorted by time (equal times keep file order), every step lies in
  * [0, duration), the servers are sorted by id with at least one (id 1 when the file declares
  * none), every server id used anywhere is declared, every purchase names a declared product
- * and has its own id, and the migrations pass vs_migrations_check against the schema. */
+ * and has its own id, every delivery names a declared handler, handler names are unique,
+ * and the migrations pass vs_migrations_check against the schema. */
 #include "scenarios/loader.h"
 
 #include <dirent.h>
@@ -79,6 +82,9 @@
 #define PAGE_SIZE_MAX 100                  /* PLATFORM.md: GetSortedAsync pageSize */
 #define PAGE_SIZE_DEFAULT 10
 #define MAX_MIGRATIONS 10000               /* vs_migrations_check is quadratic in the count */
+#define OP_ID_MAX_BYTES 100                /* an operation id (deliver, dead_letter) */
+#define HANDLER_NAME_MAX_BYTES 63          /* core/store.c keeps a handler's name in 64 bytes
+                                              and vs_store_deliver refuses a longer one */
 #define NODE_BLOCK 256
 
 /* ------------------------------------------------------------------------------------------
@@ -171,6 +177,7 @@ typedef struct reader {
     node **step_at;      /* per step: the 'at' value, for the check against the duration */
     node **step_id;      /* per step: a purchase's id, for the check that ids are unique */
     node **step_product; /* per step: a purchase's product, checked against the catalogue */
+    node **step_handler; /* per step: a delivery's handler, checked against the store's */
     node *duration_node; /* the 'duration' value */
     server_ref *refs;    /* every use of a server id, in file order, checked at the end */
     size_t nrefs, refs_cap;
@@ -1990,6 +1997,8 @@ typedef struct args_ctx {
     int64_t *product;        /* purchase */
     node **product_node;     /* ... whose product is checked against the catalogue at the end */
     int64_t *price;          /* purchase */
+    node **handler_node;     /* deliver: the handler, checked against the store's at the end */
+    bool *retry_dead;        /* dead_letter: retry (true) or drop */
 } args_ctx;
 
 static int read_at(reader *r, const char *key, node *v, void *obj)
@@ -2393,6 +2402,116 @@ static int read_price(reader *r, const char *key, node *v, void *obj)
     return 0;
 }
 
+/* --- durable operations: deliver and dead_letter --- */
+
+/* An operation id: a non-empty string of at most OP_ID_MAX_BYTES bytes (of UTF-8, so fewer
+ * characters when some are not ASCII). Ids need not differ: a delivery with an id already
+ * seen is how a scenario tests that a duplicate has no effect. */
+static int read_op_id(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    if (read_text(r, key, v, "an operation id", 1, SIZE_MAX, c->text))
+        return -1;
+    size_t len = strlen(*c->text);
+    if (len > OP_ID_MAX_BYTES)
+        return fail_node(r, v, "the operation id for '%s' is %zu bytes long; an operation id "
+                               "is at most %d bytes",
+                         key, len, OP_ID_MAX_BYTES);
+    return 0;
+}
+
+/* The handler a delivery names: checked against the store's handlers at the end, because
+ * `store` may come after `script`. */
+static int read_handler_ref(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    *c->handler_node = v;
+    return read_text(r, key, v, "a handler name", 1, SIZE_MAX, c->key);
+}
+
+/* Any value; it is written into the stored profile's inbox with the operation, so what the
+ * store would refuse (vs_value_check_storable) is refused here, at the payload. */
+static int read_payload(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    if (read_any_value(r, key, v, obj))
+        return -1;
+    char *where = NULL;
+    vs_status st = vs_value_check_storable(*c->value, 0, &where);
+    if (st == VS_OK)
+        return 0;
+    char q[QBUF];
+    int rc;
+    if (st == VS_ERR_NOMEM)
+        rc = nomem(r, v);
+    else if (where && where[0])
+        rc = fail_node(r, v, "this payload is refused: %s (at %s): an operation is stored "
+                             "with its payload",
+                       vs_status_message(st), quote(q, sizeof q, where, strlen(where)));
+    else
+        rc = fail_node(r, v, "this payload is refused: %s: an operation is stored with its "
+                             "payload",
+                       vs_status_message(st));
+    free(where);
+    return rc;
+}
+
+/* The outcomes a deliver may be expected to have: `outcome: duplicate`. */
+static const char *const deliver_outcome_names[] = {
+    "accepted", "duplicate", "not_found", "unavailable",
+};
+static const vs_status deliver_outcome_status[] = {
+    VS_OK, VS_ERR_BUSY, VS_ERR_NOT_FOUND, VS_ERR_UNAVAILABLE,
+};
+_Static_assert(sizeof deliver_outcome_names / sizeof *deliver_outcome_names ==
+                   sizeof deliver_outcome_status / sizeof *deliver_outcome_status,
+               "one status per deliver outcome name");
+
+/* ... and a dead_letter: `outcome: not_found`. */
+static const char *const dead_letter_outcome_names[] = {"done", "not_found", "unavailable"};
+static const vs_status dead_letter_outcome_status[] = {
+    VS_OK, VS_ERR_NOT_FOUND, VS_ERR_UNAVAILABLE,
+};
+_Static_assert(sizeof dead_letter_outcome_names / sizeof *dead_letter_outcome_names ==
+                   sizeof dead_letter_outcome_status / sizeof *dead_letter_outcome_status,
+               "one status per dead_letter outcome name");
+
+static int read_deliver_outcome(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    size_t i;
+    if (read_choice(r, key, v, "outcome", deliver_outcome_names,
+                    sizeof deliver_outcome_names / sizeof *deliver_outcome_names, &i))
+        return -1;
+    *c->expect_status = deliver_outcome_status[i];
+    return 0;
+}
+
+static int read_dead_letter_outcome(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    size_t i;
+    if (read_choice(r, key, v, "outcome", dead_letter_outcome_names,
+                    sizeof dead_letter_outcome_names / sizeof *dead_letter_outcome_names, &i))
+        return -1;
+    *c->expect_status = dead_letter_outcome_status[i];
+    return 0;
+}
+
+/* What a dead_letter does with the dead letter: back to the inbox, or away. */
+static const char *const dead_letter_actions[] = {"retry", "drop"};
+
+static int read_dead_letter_action(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    size_t i;
+    if (read_choice(r, key, v, "action", dead_letter_actions,
+                    sizeof dead_letter_actions / sizeof *dead_letter_actions, &i))
+        return -1;
+    *c->retry_dead = i == 0;
+    return 0;
+}
+
 /* --- variants: a mapping with common keys and exactly one variant key (a step's action,
  * an expectation's kind), whose value is a mapping of the variant's own keys --- */
 
@@ -2489,6 +2608,7 @@ static const list_owner edit_owner = {"an edit", false};
 static const list_owner repair_owner = {"a repair", false};
 static const list_owner migration_owner = {"a migration", false};
 static const list_owner validator_owner = {"a validator", false};
+static const list_owner handler_owner = {"an operation handler", true};
 
 /* One step of a list while it is read; its kind's check builds it into out. */
 typedef struct op_ctx {
@@ -2972,6 +3092,21 @@ static const key_spec repair_keys[] = {
     {"steps", true, read_repair_steps},
     {"error", false, read_outcome},
 };
+static const key_spec deliver_keys[] = {
+    {"server", true, read_server},
+    {"player", true, read_player},
+    {"id", true, read_op_id},
+    {"handler", true, read_handler_ref},
+    {"payload", false, read_payload},
+    {"outcome", false, read_deliver_outcome},
+};
+static const key_spec dead_letter_keys[] = {
+    {"server", true, read_server},
+    {"player", true, read_player},
+    {"id", true, read_op_id},
+    {"action", true, read_dead_letter_action},
+    {"outcome", false, read_dead_letter_outcome},
+};
 
 static const variant_spec step_actions[] = {
     {"join", STEP_JOIN, KEYS(join_keys), check_join, "{player: 1}"},
@@ -2998,6 +3133,10 @@ static const variant_spec step_actions[] = {
     {"purchase", STEP_PURCHASE, KEYS(purchase_keys), NULL, "{player: 1, id: P-1, product: 7}"},
     {"clear_lease", STEP_CLEAR_LEASE, KEYS(clear_lease_keys), NULL, "{server: 1, player: 1}"},
     {"repair", STEP_REPAIR, KEYS(repair_keys), NULL, "{server: 1, player: 1, steps: [...]}"},
+    {"deliver", STEP_DELIVER, KEYS(deliver_keys), NULL,
+     "{server: 1, player: 1, id: op-1, handler: grant}"},
+    {"dead_letter", STEP_DEAD_LETTER, KEYS(dead_letter_keys), NULL,
+     "{server: 1, player: 1, id: op-1, action: retry}"},
 };
 
 static const variant_group step_group = {
@@ -3575,6 +3714,118 @@ static int read_products(reader *r, const char *key, node *v, void *obj)
     return rc;
 }
 
+/* --- operation handlers: named step lists whose operands may come from the payload --- */
+
+typedef struct handler_ctx {
+    scenario_handler *h;
+    node *name_node;
+} handler_ctx;
+
+static int read_handler_name(reader *r, const char *key, node *v, void *obj)
+{
+    handler_ctx *c = obj;
+    c->name_node = v;
+    if (read_text(r, key, v, "a handler name", 1, SIZE_MAX, &c->h->name))
+        return -1;
+    size_t len = strlen(c->h->name);
+    if (len > HANDLER_NAME_MAX_BYTES)
+        return fail_node(r, v, "the handler name for '%s' is %zu bytes long; a handler name is "
+                               "at most %d bytes",
+                         key, len, HANDLER_NAME_MAX_BYTES);
+    return 0;
+}
+
+static int read_handler_steps(reader *r, const char *key, node *v, void *obj)
+{
+    handler_ctx *c = obj;
+    return read_step_list(r, key, v, &handler_owner, &c->h->steps);
+}
+
+static const key_spec handler_keys[] = {
+    {"name", true, read_handler_name},
+    {"steps", true, read_handler_steps},
+};
+
+static int read_handlers(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    if (seq->count == 0)
+        return 0;
+    st->handlers = calloc(seq->count, sizeof *st->handlers);
+    dup_key *names = malloc(seq->count * sizeof *names);
+    node **name_nodes = malloc(seq->count * sizeof *name_nodes);
+    if (!st->handlers || !names || !name_nodes) {
+        free(names);
+        free(name_nodes);
+        return nomem(r, v);
+    }
+    st->handler_count = seq->count; /* zeroed handlers free cleanly if a later one fails */
+    char d[DBUF];
+    int rc = 0;
+    for (size_t i = 0; i < seq->count && rc == 0; i++) {
+        node *item = seq->items[i], *m = deref(item);
+        if (m->kind != NODE_MAP) {
+            rc = fail_node(r, item, "expected a handler (a mapping like {name: grant, steps: "
+                                    "[{add: {path: Wallet.Coins, from: Amount}}]}), found %s",
+                           describe(item, d, sizeof d));
+            break;
+        }
+        st->handlers[i].pos = (scenario_pos){m->line, m->column};
+        char where[64];
+        snprintf(where, sizeof where, "the handler at line %d", m->line);
+        handler_ctx c = {&st->handlers[i], NULL};
+        rc = read_mapping(r, item, where, KEYS(handler_keys), &c);
+        names[i] = (dup_key){0, st->handlers[i].name, i};
+        name_nodes[i] = c.name_node;
+    }
+    size_t dup, first;
+    char q[QBUF];
+    if (rc == 0 && first_duplicate(names, seq->count, &dup, &first)) {
+        const char *name = st->handlers[dup].name;
+        rc = fail_node(r, name_nodes[dup], "duplicate handler name '%s' (first at line %d, "
+                                           "column %d)",
+                       quote(q, sizeof q, name, strlen(name)), name_nodes[first]->line,
+                       name_nodes[first]->column);
+    }
+    free(names);
+    free(name_nodes);
+    return rc;
+}
+
+/* A count of the engine's where 0 would mean "the default": written, it must be >= 1. */
+static int read_positive_int(reader *r, const char *key, node *v, const char *default_text,
+                             int *out)
+{
+    node *n = deref(v);
+    if (n->kind == NODE_SCALAR && classify(n) == S_INT) {
+        int_value iv;
+        int_value_of(n->text, n->len, &iv);
+        if (iv.fits_u64 && iv.mag == 0)
+            return fail_node(r, v, "'%s' must be at least 1 (leave it out for %s)", key,
+                             default_text);
+    }
+    uint64_t u;
+    if (read_uint(r, key, v, 1, INT_MAX, &u))
+        return -1;
+    *out = (int)u;
+    return 0;
+}
+
+static int read_op_max_attempts(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    return read_positive_int(r, key, v, "the engine's default, 5", &st->op_max_attempts);
+}
+
+static int read_receipt_keep(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    return read_positive_int(r, key, v, "the engine's default, 1000", &st->receipt_keep);
+}
+
 static const key_spec store_keys[] = {
     {"name", true, read_store_name},
     {"template", true, read_template},
@@ -3586,6 +3837,9 @@ static const key_spec store_keys[] = {
     {"migrations", false, read_migrations},
     {"validators", false, read_validators},
     {"products", false, read_products},
+    {"handlers", false, read_handlers},
+    {"op_max_attempts", false, read_op_max_attempts},
+    {"receipt_keep", false, read_receipt_keep},
 };
 
 /* The migrations against the schema, once both are read (in whatever order they are
@@ -3658,7 +3912,8 @@ static int read_script(reader *r, const char *key, node *v, void *obj)
     r->step_at = calloc(seq->count, sizeof *r->step_at);
     r->step_id = calloc(seq->count, sizeof *r->step_id);
     r->step_product = calloc(seq->count, sizeof *r->step_product);
-    if (!s->steps || !r->step_at || !r->step_id || !r->step_product)
+    r->step_handler = calloc(seq->count, sizeof *r->step_handler);
+    if (!s->steps || !r->step_at || !r->step_id || !r->step_product || !r->step_handler)
         return nomem(r, v);
     s->step_count = seq->count; /* zeroed steps free cleanly if a later one fails */
     char list[512], d[DBUF];
@@ -3680,7 +3935,8 @@ static int read_script(reader *r, const char *key, node *v, void *obj)
                       .timeout_us = &st->timeout_us, .expect_status = &st->expect_status,
                       .edit = &st->edit, .expect_cancel = &st->expect_cancel,
                       .id_node = &r->step_id[i], .product = &st->product,
-                      .product_node = &r->step_product[i], .price = &st->price};
+                      .product_node = &r->step_product[i], .price = &st->price,
+                      .handler_node = &r->step_handler[i], .retry_dead = &st->retry_dead};
         const variant_spec *chosen = NULL;
         if (read_variant(r, &step_group, item, &c, &chosen))
             return -1;
@@ -4324,9 +4580,70 @@ static int check_purchases(reader *r, const scenario *s)
     return rc;
 }
 
-/* Every step before the end, every server id used declared, every product bought declared,
- * the default server when none is declared, then the steps in time order (equal times in
- * file order). */
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "the declared handlers are grant, refund" (the first few of them, in file order) */
+static void declared_handlers(const scenario_store *st, char *buf, size_t size)
+{
+    if (st->handler_count == 0) {
+        snprintf(buf, size, "the store declares no handlers: list them under 'handlers' in "
+                            "'store', like {name: grant, steps: [{add: {path: Wallet.Coins, "
+                            "from: Amount}}]}");
+        return;
+    }
+    size_t o = (size_t)snprintf(buf, size, "%s", st->handler_count == 1
+                                                     ? "the only declared handler is "
+                                                     : "the declared handlers are ");
+    char q[QBUF];
+    for (size_t i = 0; i < st->handler_count && o < size; i++) {
+        if (i == 20) {
+            snprintf(buf + o, size - o, ", ... (%zu in all)", st->handler_count);
+            break;
+        }
+        const char *name = st->handlers[i].name;
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
+                              quote(q, sizeof q, name, strlen(name)));
+    }
+}
+
+/* Every delivery names a handler of the store (read wherever `store` is). */
+static int check_deliveries(reader *r, const scenario *s)
+{
+    const scenario_store *store = &s->store;
+    size_t n = store->handler_count;
+    const char **names = n ? malloc(n * sizeof *names) : NULL;
+    if (n && !names)
+        return nomem(r, NULL);
+    for (size_t i = 0; i < n; i++)
+        names[i] = store->handlers[i].name;
+    if (n > 1)
+        qsort(names, n, sizeof *names, by_string);
+    int rc = 0;
+    for (size_t i = 0; i < s->step_count && rc == 0; i++) {
+        const scenario_step *st = &s->steps[i];
+        if (st->kind != STEP_DELIVER ||
+            (n && bsearch(&st->key, names, n, sizeof *names, by_string)))
+            continue;
+        char list[900], q[QBUF];
+        declared_handlers(store, list, sizeof list);
+        quote(q, sizeof q, st->key, strlen(st->key));
+        const char *best = n ? suggest(st->key, strlen(st->key), names, n) : NULL;
+        if (best)
+            rc = fail_node(r, r->step_handler[i],
+                           "handler '%s' is not declared (did you mean '%s'? %s)", q, best, list);
+        else
+            rc = fail_node(r, r->step_handler[i], "handler '%s' is not declared (%s)", q, list);
+    }
+    free(names);
+    return rc;
+}
+
+/* Every step before the end, every server id used declared, every product bought and every
+ * handler delivered to declared, the default server when none is declared, then the steps
+ * in time order (equal times in file order). */
 static int finish_scenario(reader *r, scenario *s)
 {
     char a[QBUF], d[QBUF];
@@ -4352,7 +4669,7 @@ static int finish_scenario(reader *r, scenario *s)
                              ref->by_default, ref->id, list);
         return fail_node(r, ref->at, "server %d is not declared (%s)", ref->id, list);
     }
-    if (check_purchases(r, s))
+    if (check_purchases(r, s) || check_deliveries(r, s))
         return -1;
     if (s->server_count == 0) {
         s->servers = calloc(1, sizeof *s->servers);
@@ -4456,6 +4773,7 @@ int loader_load_text(const char *file, const char *text, size_t len, scenario **
     free(r.step_at);
     free(r.step_id);
     free(r.step_product);
+    free(r.step_handler);
     free(r.refs);
     tree_free(&r);
     return rc ? -1 : 0;

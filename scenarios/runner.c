@@ -33,6 +33,7 @@ typedef struct run {
     experience x;
     bool experience_ready;
     server_build *builds; /* one per scenario server */
+    vs_op_handler *handlers; /* the scenario's operation handlers, for the engine */
 } run;
 
 typedef struct step_ctx {
@@ -95,6 +96,8 @@ static const char *status_word(vs_status st)
     case VS_ERR_CLOSED: return "closed";
     case VS_ERR_NOT_LOADED: return "not_loaded";
     case VS_ERR_LOST: return "lost";
+    case VS_ERR_BUSY: return "duplicate";
+    case VS_ERR_NOT_FOUND: return "not_found";
     default: return vs_status_name(st);
     }
 }
@@ -220,6 +223,24 @@ static void ods_check_done(void *arg, const vs_ods_page *page)
     vs_free(got);
 }
 
+/* A durable operation handler written as steps: the payload gives the `from` operands. */
+static vs_status steps_handler(void *arg, vs_value *draft, const vs_value *payload, char *why,
+                               size_t size)
+{
+    const scenario_handler *h = arg;
+    vs_steps_error err = {0};
+    vs_status st = vs_steps_apply(&h->steps, draft, payload, &err);
+    if (st != VS_OK)
+        snprintf(why, size, "%s", err.message[0] ? err.message : vs_status_message(st));
+    return st;
+}
+
+static void deliver_checked(void *arg, int64_t user_id, bool duplicate, const vs_error *err)
+{
+    outcome_checked(arg, user_id,
+                    err ? err : duplicate ? &(vs_error){.status = VS_ERR_BUSY, .message = "a duplicate"} : NULL);
+}
+
 static vs_status repair_edit(void *arg, vs_value *draft)
 {
     const scenario_step *st = arg;
@@ -275,6 +296,20 @@ static void server_step(step_ctx *ctx)
             outcome_checked(ctx, st->player, &(vs_error){.status = s2, .message = "refused"});
         break;
     }
+    case STEP_DELIVER: {
+        vs_status s2 = vs_store_deliver(srv->store, st->player, st->text, st->key, st->value,
+                                        deliver_checked, ctx);
+        if (s2 != VS_OK)
+            outcome_checked(ctx, st->player, &(vs_error){.status = s2, .message = "refused"});
+        break;
+    }
+    case STEP_DEAD_LETTER: {
+        vs_status s2 = vs_store_dead_letter(srv->store, st->player, st->text, st->retry_dead,
+                                            outcome_checked, ctx);
+        if (s2 != VS_OK)
+            outcome_checked(ctx, st->player, &(vs_error){.status = s2, .message = "refused"});
+        break;
+    }
     case STEP_REPAIR: {
         vs_status s2 = vs_store_repair(srv->store, st->player, repair_edit, (void *)st, outcome_checked, ctx);
         if (s2 != VS_OK)
@@ -301,6 +336,10 @@ static server *step_server(run *r, const scenario_step *st)
     switch (st->kind) {
     case STEP_JOIN: return experience_server(&r->x, st->server ? st->server : 1);
     case STEP_TELEPORT: /* the leave is held by a frozen old server (see experience_leave) */
+    case STEP_DELIVER:
+    case STEP_DEAD_LETTER:
+    case STEP_CLEAR_LEASE:
+    case STEP_REPAIR:
         return experience_server(&r->x, st->server);
     case STEP_LEAVE:
     case STEP_SET:
@@ -652,11 +691,23 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .retry = sc->store.retry,
                                        .migrations = &sc->store.migrations,
                                        .validators = &sc->store.validators,
-                                       .no_reconcile = sc->store.no_reconcile},
+                                       .no_reconcile = sc->store.no_reconcile,
+                                       .op_max_attempts = sc->store.op_max_attempts,
+                                       .receipt_keep = sc->store.receipt_keep},
                              .on_server_started = server_started,
                              .on_server_started_arg = r};
     limits_init(&cfg.limits, sc->platform.profile);
     cfg.store.value_max_bytes = cfg.limits.value_max_bytes;
+    if (sc->store.handler_count) {
+        r->handlers = calloc(sc->store.handler_count, sizeof *r->handlers);
+        if (!r->handlers)
+            return VS_ERR_NOMEM;
+        for (size_t i = 0; i < sc->store.handler_count; i++)
+            r->handlers[i] = (vs_op_handler){sc->store.handlers[i].name, steps_handler,
+                                             &sc->store.handlers[i]};
+        cfg.store.handlers = r->handlers;
+        cfg.store.handler_count = sc->store.handler_count;
+    }
     for (size_t i = 0; i < sc->platform.override_count; i++)
         *limits_field(&cfg.limits, sc->platform.overrides[i].param) = sc->platform.overrides[i].value;
     experience_server_config *servers = calloc(sc->server_count ? sc->server_count : 1, sizeof *servers);
@@ -736,6 +787,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     for (size_t i = 0; r.builds && i < sc->server_count; i++)
         vs_migrations_free(&r.builds[i].migrations);
     free(r.builds);
+    free(r.handlers);
     free(edges);
     free(ctx);
     return ok;

@@ -30,6 +30,8 @@ const char *scenario_step_kind_name(scenario_step_kind kind)
     case STEP_PURCHASE: return "purchase";
     case STEP_CLEAR_LEASE: return "clear_lease";
     case STEP_REPAIR: return "repair";
+    case STEP_DELIVER: return "deliver";
+    case STEP_DEAD_LETTER: return "dead_letter";
     }
     return "unknown";
 }
@@ -63,6 +65,11 @@ void scenario_free(scenario *s)
     for (size_t i = 0; i < s->store.product_count; i++)
         vs_path_free(&s->store.products[i].path);
     free(s->store.products);
+    for (size_t i = 0; i < s->store.handler_count; i++) {
+        free(s->store.handlers[i].name);
+        vs_steps_free(&s->store.handlers[i].steps);
+    }
+    free(s->store.handlers);
     vs_free(s->store.template_);
     free(s->file);
     free(s->name);

@@ -53,6 +53,10 @@ typedef enum scenario_step_kind {
     STEP_PURCHASE,  /* player buys product for price, with purchase id `text` */
     STEP_CLEAR_LEASE, /* server clears player's stale lease (repair) */
     STEP_REPAIR,    /* server applies `edit` steps to player's stored profile (no lease held) */
+    STEP_DELIVER,   /* server delivers operation `text` (handler `key`, payload `value`) to
+                       player's profile; the outcome must be expect_status (VS_OK: accepted,
+                       VS_ERR_BUSY: a duplicate, VS_ERR_NOT_FOUND: no profile) */
+    STEP_DEAD_LETTER, /* server retries (retry_dead) or drops dead letter `text` of player */
 } scenario_step_kind;
 
 /* "join", "leave", ..., "ods_check": the YAML names. */
@@ -85,7 +89,16 @@ typedef struct scenario_step {
     bool expect_cancel;      /* edit: the transaction must be cancelled (a require fails) */
     int64_t product;         /* purchase */
     int64_t price;           /* purchase */
+    bool retry_dead;         /* dead_letter: back to the inbox (true) or drop */
 } scenario_step;
+
+/* A durable operation handler: steps run on a private copy of the profile, with the
+ * operation's payload as `from` operands. */
+typedef struct scenario_handler {
+    scenario_pos pos;
+    char *name;
+    vs_steps steps;
+} scenario_handler;
 
 typedef enum scenario_expect_kind {
     EXPECT_STORED, /* the stored profile of player at path equals a value, or is absent */
@@ -153,6 +166,10 @@ typedef struct scenario_store {
     bool no_reconcile;
     scenario_product *products; /* the receipt handler's catalogue (purchase steps) */
     size_t product_count;
+    scenario_handler *handlers; /* durable operation handlers, by name */
+    size_t handler_count;
+    int op_max_attempts;        /* 0: the engine's default (5) */
+    int receipt_keep;           /* 0: the engine's default (1000) */
 } scenario_store;
 
 typedef struct scenario {

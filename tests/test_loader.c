@@ -9,8 +9,10 @@
  * The engine slice (the store's engine settings, migrations, validators, products, step lists
  * and the steps that use them) is built with core/steps.h and friends, so its tests check
  * the built steps field by field, and that the engine's refusals come back at the right
- * line and column. The fuzz test mutates the valid fixtures with a fixed splitmix64 stream,
- * so it is the same run every time. */
+ * line and column. Durable operations (handlers, whose step lists alone may take operands
+ * `from` a payload, deliver and dead_letter) are checked the same way, and every other
+ * owner of a step list still refuses `from`. The fuzz test mutates the valid fixtures with a
+ * fixed splitmix64 stream, so it is the same run every time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -1972,6 +1974,428 @@ static void test_engine_errors(void **state)
                       "unknown key 'clear_leas' (did you mean 'clear_lease'?)");
 }
 
+/* ---- durable operations: handlers, their settings, deliver and dead_letter ---- */
+
+/* A step of a handler's list whose operand comes from the payload at payload_path. */
+static const vs_step *from_step_at(const vs_steps *list, size_t i, vs_step_kind kind,
+                                   const char *path, const char *payload_path)
+{
+    assert_true(i < list->count);
+    const vs_step *st = &list->items[i];
+    assert_int_equal(st->kind, kind);
+    assert_path(&st->path, path);
+    assert_true(st->from_payload);
+    assert_path(&st->payload_path, payload_path);
+    assert_null(st->value);
+    return st;
+}
+
+static void test_operations_scenario(void **state)
+{
+    (void)state;
+    scenario *s = load_ok_file("good/operations.yaml");
+    const scenario_store *st = &s->store;
+    assert_int_equal(st->op_max_attempts, 3);
+    assert_int_equal(st->receipt_keep, 100);
+
+    /* handlers in file order, each with its position and steps */
+    assert_int_equal(st->handler_count, 3);
+    const scenario_handler *h = &st->handlers[0];
+    assert_string_equal(h->name, "grant");
+    assert_int_equal(h->pos.line, 29);
+    assert_int_equal(h->pos.column, 7);
+    assert_int_equal(h->steps.count, 2);
+    from_step_at(&h->steps, 0, VS_STEP_ADD, "Wallet.Coins", "Amount");
+    assert_require(&h->steps, 1, "Wallet.Coins", VS_REQUIRE_AT_MOST);
+    assert_true(h->steps.items[1].number == 1000000);
+
+    h = &st->handlers[1];
+    assert_string_equal(h->name, "buy");
+    assert_int_equal(h->pos.line, 33);
+    assert_int_equal(h->pos.column, 7);
+    assert_int_equal(h->steps.count, 6);
+    assert_int_equal(from_step_at(&h->steps, 0, VS_STEP_REQUIRE, "Wallet.Coins", "Price")->op,
+                     VS_REQUIRE_AT_LEAST);
+    assert_int_equal(from_step_at(&h->steps, 1, VS_STEP_INSERT, "Inventory", "Item")->index1, 1);
+    from_step_at(&h->steps, 2, VS_STEP_SET, "Flags.Last", ""); /* the whole payload */
+    assert_int_equal(from_step_at(&h->steps, 3, VS_STEP_REQUIRE, "Flags.Last.Item", "Item")->op,
+                     VS_REQUIRE_EQUALS);
+    /* !!map {from: x}: a literal map, even where there is a payload */
+    assert_require(&h->steps, 4, "Flags.Mode", VS_REQUIRE_EQUALS);
+    assert_string_value(get(h->steps.items[4].value, "from"), "x");
+    assert_true(step_at(&h->steps, 5, VS_STEP_ADD, "Wallet.Coins")->number == -1);
+
+    h = &st->handlers[2];
+    assert_string_equal(h->name, "noop");
+    assert_int_equal(h->pos.line, 41);
+    assert_int_equal(h->pos.column, 7);
+    assert_int_equal(h->steps.count, 0);
+
+    /* the steps, in time order (the two at 7s in file order) */
+    static const struct {
+        int64_t at_us;
+        scenario_step_kind kind;
+        int server;
+        int64_t player;
+        const char *id;
+        const char *handler;
+        bool retry_dead;
+        vs_status expect_status;
+        int line;
+    } want[] = {
+        {1000000, STEP_JOIN, 1, 2, NULL, NULL, false, VS_OK, 8},
+        {5000000, STEP_DELIVER, 1, 2, "match-7", "grant", false, VS_OK, 9},
+        {6000000, STEP_DELIVER, 1, 2, "match-7", "grant", false, VS_ERR_BUSY, 10},
+        {7000000, STEP_DELIVER, 2, 3, "shop/\xc3\xbc-1", "buy", false, VS_OK, 11},
+        {7000000, STEP_DELIVER, 2, 9, "ghost", "noop", false, VS_ERR_NOT_FOUND, 19},
+        {8000000, STEP_DELIVER, 1, 2, "cut", "noop", false, VS_ERR_UNAVAILABLE, 20},
+        {9000000, STEP_DEAD_LETTER, 1, 2, "bad-1", NULL, true, VS_OK, 21},
+        {10000000, STEP_DEAD_LETTER, 2, 2, "bad-2", NULL, false, VS_OK, 22},
+        {11000000, STEP_DEAD_LETTER, 1, 2, "nope", NULL, false, VS_ERR_NOT_FOUND, 23},
+        {12000000, STEP_DEAD_LETTER, 1, 4, "bad-3", NULL, true, VS_ERR_UNAVAILABLE, 24},
+    };
+    assert_int_equal(s->step_count, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < s->step_count; i++) {
+        const scenario_step *x = &s->steps[i];
+        assert_true(x->at_us == want[i].at_us);
+        assert_int_equal(x->kind, want[i].kind);
+        assert_int_equal(x->server, want[i].server);
+        assert_true(x->player == want[i].player);
+        if (want[i].id)
+            assert_string_equal(x->text, want[i].id);
+        else
+            assert_null(x->text);
+        if (want[i].handler)
+            assert_string_equal(x->key, want[i].handler);
+        else
+            assert_null(x->key);
+        assert_int_equal(x->retry_dead, want[i].retry_dead);
+        assert_int_equal(x->expect_status, want[i].expect_status);
+        assert_int_equal(x->pos.line, want[i].line);
+        assert_int_equal(x->pos.column, 5);
+        assert_int_equal(x->path.count, 0);
+        assert_int_equal(x->edit.count, 0);
+        assert_null(x->topic);
+        assert_null(x->store);
+        assert_false(x->expect_cancel);
+        if (x->kind != STEP_DELIVER)
+            assert_null(x->value);
+    }
+    /* the payloads: any value, or none */
+    const vs_value *p = s->steps[1].value;
+    assert_int_equal(vs_type_of(p), VS_MAP);
+    assert_int_equal(vs_map_len(p), 1);
+    assert_number_value(get(p, "Amount"), 100);
+    p = s->steps[2].value;
+    assert_int_equal(vs_map_len(p), 1);
+    assert_number_value(get(p, "Amount"), 100);
+    p = s->steps[3].value;
+    assert_int_equal(vs_map_len(p), 3);
+    assert_number_value(get(p, "Price"), 25);
+    assert_string_value(get(get(p, "Item"), "Id"), "sword");
+    assert_int_equal(vs_array_len(get(p, "Tags")), 2);
+    assert_string_value(vs_array_at(get(p, "Tags"), 0), "new");
+    assert_string_value(vs_array_at(get(p, "Tags"), 1), "rare");
+    assert_null(s->steps[4].value);
+    assert_number_value(s->steps[5].value, 5);
+    scenario_free(s);
+}
+
+/* Without the new keys: no handlers, and zeros (the engine's defaults). */
+static void test_operations_defaults(void **state)
+{
+    (void)state;
+    scenario *s = load_ok_text(HEAD "script: []\n");
+    assert_int_equal(s->store.handler_count, 0);
+    assert_null(s->store.handlers);
+    assert_int_equal(s->store.op_max_attempts, 0);
+    assert_int_equal(s->store.receipt_keep, 0);
+    scenario_free(s);
+
+    /* an empty list; the largest settings; an id of exactly 100 bytes; a nil payload; a
+     * handler name of 63 bytes, used in a block-style deliver with an anchored payload */
+    char text[2048];
+    char id[101], name[64];
+    memset(id, 'i', 100);
+    id[100] = '\0';
+    memset(name, 'n', 63);
+    name[63] = '\0';
+    snprintf(text, sizeof text,
+             "name: t\nduration: 10s\nstore:\n  name: S\n  template: {}\n  handlers: []\n"
+             "  op_max_attempts: 2147483647\n  receipt_keep: 1\n"
+             "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: %s, action: drop}}\n",
+             id);
+    s = load_ok_text(text);
+    assert_int_equal(s->store.handler_count, 0);
+    assert_int_equal(s->store.op_max_attempts, 2147483647);
+    assert_int_equal(s->store.receipt_keep, 1);
+    assert_string_equal(s->steps[0].text, id);
+    assert_false(s->steps[0].retry_dead);
+    assert_int_equal(s->steps[0].expect_status, VS_OK);
+    scenario_free(s);
+
+    snprintf(text, sizeof text,
+             "name: t\nduration: 10s\nstore:\n  name: S\n  template: {}\n"
+             "  handlers: [{name: %s, steps: [{add: {path: a, from: b.1}}]}]\n"
+             "script:\n  - at: 1s\n    deliver:\n      server: 1\n      player: 5\n"
+             "      id: '42'\n      handler: %s\n      payload: ~\n"
+             "  - {at: 2s, deliver: {server: 1, player: 5, id: x, handler: %s, payload: &p {b: "
+             "[1]}}}\n  - {at: 3s, deliver: {server: 1, player: 5, id: y, handler: %s, payload: "
+             "*p}}\n",
+             name, name, name, name);
+    s = load_ok_text(text);
+    assert_string_equal(s->store.handlers[0].name, name);
+    from_step_at(&s->store.handlers[0].steps, 0, VS_STEP_ADD, "a", "b.1");
+    assert_string_equal(s->steps[0].text, "42"); /* a quoted number is an id */
+    assert_string_equal(s->steps[0].key, name);
+    assert_int_equal(vs_type_of(s->steps[0].value), VS_NIL);
+    assert_int_equal(s->steps[0].expect_status, VS_OK);
+    assert_int_equal(vs_array_len(get(s->steps[1].value, "b")), 1);
+    assert_int_equal(vs_array_len(get(s->steps[2].value, "b")), 1);
+    assert_true(s->steps[1].value != s->steps[2].value); /* an alias is a copy */
+    scenario_free(s);
+}
+
+static void test_operation_errors(void **state)
+{
+    (void)state;
+#define OPS "name: t\nduration: 10s\nstore:\n  name: S\n  template: {}\n  handlers:\n" \
+            "    - {name: grant, steps: []}\n    - {name: refund, steps: []}\nscript:\n"
+#define DELIVER(args) OPS "  - {at: 1s, deliver: {server: 1, player: 1, id: a, " args "}}\n"
+#define DEAD(args) OPS "  - {at: 1s, dead_letter: {server: 1, player: 1, id: a, " args "}}\n"
+    /* the brief's cases: an undeclared handler (with a suggestion when one is near) */
+    expect_text_error(DELIVER("handler: bonus"), 10, 62,
+                      "handler 'bonus' is not declared (the declared handlers are grant, "
+                      "refund)");
+    expect_text_error(DELIVER("handler: grnat"), 10, 62,
+                      "handler 'grnat' is not declared (did you mean 'grant'? the declared "
+                      "handlers are grant, refund)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, id: a, "
+                           "handler: grant}}\n",
+                      5, 62,
+                      "handler 'grant' is not declared (the store declares no handlers: list "
+                      "them under 'handlers' in 'store', like {name: grant, steps: [{add: {path: "
+                      "Wallet.Coins, from: Amount}}]})");
+    /* ... checked at the end, so `store` may come after `script`; reported at the step */
+    expect_text_error("name: t\nduration: 10s\nscript:\n"
+                      "  - {at: 1s, deliver: {server: 1, player: 1, id: a, handler: grant}}\n"
+                      "  - {at: 2s, deliver: {server: 1, player: 1, id: b, handler: refnd}}\n"
+                      "store: {name: S, template: {}, handlers: [{name: grant, steps: []}]}\n",
+                      5, 62,
+                      "handler 'refnd' is not declared (the only declared handler is grant)");
+    /* a duplicate handler name, at the second */
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+                      "  handlers:\n    - {name: grant, steps: []}\n    - {name: refund, steps: "
+                      "[]}\n    - name: grant\n      steps: []\n",
+                      10, 13, "duplicate handler name 'grant' (first at line 8, column 14)");
+    /* an unknown action, an unknown outcome */
+    expect_text_error(DEAD("action: retyr"), 10, 65,
+                      "unknown action 'retyr' for 'action' (did you mean 'retry'?)");
+    expect_text_error(DEAD("action: keep"), 10, 65,
+                      "unknown action 'keep' for 'action' (expected one of retry, drop)");
+    expect_text_error(DELIVER("handler: grant, outcome: duplicat"), 10, 78,
+                      "unknown outcome 'duplicat' for 'outcome' (did you mean 'duplicate'?)");
+    expect_text_error(DEAD("action: drop, outcome: not_fond"), 10, 80,
+                      "unknown outcome 'not_fond' for 'outcome' (did you mean 'not_found'?)");
+    /* each step has its own outcomes: a dead_letter is done, a delivery accepted */
+    expect_text_error(DELIVER("handler: grant, outcome: done"), 10, 78,
+                      "unknown outcome 'done' for 'outcome' (expected one of accepted, duplicate, "
+                      "not_found, unavailable)");
+    expect_text_error(DEAD("action: drop, outcome: accepted"), 10, 80,
+                      "unknown outcome 'accepted' for 'outcome' (expected one of done, not_found, "
+                      "unavailable)");
+    expect_text_error(DEAD("action: drop, outcome: duplicate"), 10, 80,
+                      "unknown outcome 'duplicate' for 'outcome' (expected one of done, "
+                      "not_found, unavailable)");
+    /* `from` is still refused outside handlers */
+    expect_text_error(OPS "  - {at: 1s, edit: {player: 1, steps: [{add: {path: a, from: "
+                          "Amount}}]}}\n",
+                      10, 56,
+                      "'from' takes the operand from a payload, but an edit has no payload (only "
+                      "operation handlers are given one): write the operand itself, like value: "
+                      "10");
+    expect_text_error(OPS "  - {at: 1s, repair: {server: 1, player: 1, steps: [{require: {path: a, "
+                          "at_least: {from: P}}}]}}\n",
+                      10, 84, "but a repair has no payload");
+    /* op_max_attempts 0, and the other wrong settings */
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+                      "  op_max_attempts: 0\n",
+                      7, 20,
+                      "'op_max_attempts' must be at least 1 (leave it out for the engine's "
+                      "default, 5)");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+                      "  receipt_keep: 0\n",
+                      7, 17,
+                      "'receipt_keep' must be at least 1 (leave it out for the engine's default, "
+                      "1000)");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+                      "  op_max_attempts: -2\n",
+                      7, 20,
+                      "expected an integer from 1 to 2147483647 for 'op_max_attempts', found -2");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+                      "  receipt_keep: 2147483648\n",
+                      7, 17,
+                      "expected an integer from 1 to 2147483647 for 'receipt_keep', found "
+                      "2147483648");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+                      "  op_max_attempts: '3'\n",
+                      7, 20, "expected an integer for 'op_max_attempts', found a string '3'");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+                      "  receipt_kept: 5\n",
+                      7, 3, "unknown key 'receipt_kept' (did you mean 'receipt_keep'?)");
+#undef DEAD
+#undef DELIVER
+#undef OPS
+}
+
+/* The shapes of handlers, deliveries and dead letters, and what a handler's steps accept. */
+static void test_operation_shapes(void **state)
+{
+    (void)state;
+#define STORE(keys) "name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n" keys
+#define HANDLER(steps) STORE("  handlers:\n    - {name: h, steps: [" steps "]}\n")
+    /* handlers */
+    expect_text_error(STORE("  handlers: {name: grant}\n"), 7, 13,
+                      "expected a sequence for 'handlers' (write handlers: [] for none), found a "
+                      "mapping");
+    expect_text_error(STORE("  handlers: [grant]\n"), 7, 14,
+                      "expected a handler (a mapping like {name: grant, steps: [{add: {path: "
+                      "Wallet.Coins, from: Amount}}]}), found a string 'grant'");
+    expect_text_error(STORE("  handlers:\n    - {steps: []}\n"), 8, 7,
+                      "missing required key 'name' in the handler at line 8");
+    expect_text_error(STORE("  handlers:\n    - {name: grant}\n"), 8, 7,
+                      "missing required key 'steps' in the handler at line 8");
+    expect_text_error(STORE("  handlers:\n    - {name: '', steps: []}\n"), 8, 14,
+                      "'name' must not be empty");
+    expect_text_error(STORE("  handlers:\n    - {name: grant, stpes: []}\n"), 8, 21,
+                      "unknown key 'stpes' (did you mean 'steps'?)");
+    expect_text_error(STORE("  handlers:\n    - {name: grant, steps: {add: {path: a, from: "
+                            "b}}}\n"),
+                      8, 28, "expected a sequence of steps for 'steps'");
+    expect_text_error(STORE("  handlers:\n    - {name: "
+                            "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn, "
+                            "steps: []}\n"),
+                      8, 14,
+                      "the handler name for 'name' is 64 bytes long; a handler name is at most "
+                      "63 bytes");
+    /* a handler's steps: `from` or a literal, not both, and one of them */
+    expect_text_error(HANDLER("{add: {path: a, from: X, value: 1}}"), 8, 50,
+                      "use either 'value' or 'from' in one step, not both");
+    expect_text_error(HANDLER("{set: {path: a, value: 1, from: X}}"), 8, 51,
+                      "use either 'value' or 'from' in one step, not both");
+    expect_text_error(HANDLER("{insert: {path: a, index: 2}}"), 8, 34,
+                      "missing 'value' or 'from' in 'insert'");
+    expect_text_error(HANDLER("{add: {path: a, from: ~}}"), 8, 47,
+                      "expected a path like Wallet.Coins for 'from', found null '~' (a path in "
+                      "the payload, like Amount; \"\" for the whole payload)");
+    expect_text_error(HANDLER("{add: {path: a, from: x..y}}"), 8, 47, "malformed path 'x..y'");
+    expect_text_error(HANDLER("{require: {path: a, at_least: ten}}"), 8, 55,
+                      "expected a number for 'at_least' (or {from: <payload path>}), found a "
+                      "string 'ten'");
+    expect_text_error(HANDLER("{set: {path: '', from: X}}"), 8, 25,
+                      "this 'set' step would change the whole profile");
+    /* deliver */
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, id: a}}\n", 5,
+                      23, "missing required key 'handler' in 'deliver'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {player: 1, id: a, handler: h}}\n", 5,
+                      23, "missing required key 'server' in 'deliver'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, id: a, handler: h}}\n", 5,
+                      23, "missing required key 'player' in 'deliver'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, handler: h}}\n",
+                      5, 23, "missing required key 'id' in 'deliver'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, id: a, handler: "
+                           "h, payload: 1, paylod: 2}}\n",
+                      5, 77, "unknown key 'paylod' (did you mean 'payload'?)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 0, id: a, handler: "
+                           "h}}\n",
+                      5, 43, "expected an integer >= 1 for 'player', found 0");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 3, player: 1, id: a, handler: "
+                           "h}}\n",
+                      5, 32, "server 3 is not declared (without 'servers' there is one server, "
+                             "id 1)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, id: '', "
+                           "handler: h}}\n",
+                      5, 50, "'id' must not be empty");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, id: ~, "
+                           "handler: h}}\n",
+                      5, 50, "expected an operation id for 'id', found null '~'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, id: [a], "
+                           "handler: h}}\n",
+                      5, 50, "expected an operation id for 'id', found a sequence");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: {server: 1, player: 1, id: a, "
+                           "handler: ''}}\n",
+                      5, 62, "'handler' must not be empty");
+    expect_text_error(HEAD "script:\n  - {at: 1s, deliver: [1]}\n", 5, 23,
+                      "expected a mapping for 'deliver' (like deliver: {server: 1, player: 1, id: "
+                      "op-1, handler: grant}), found a sequence");
+    expect_text_error(HEAD "script:\n  - {at: 1s, delivr: {}}\n", 5, 14,
+                      "unknown key 'delivr' (did you mean 'deliver'?)");
+    /* an id of 101 bytes; 100 bytes of 'é' are 50 characters but 100 bytes, and fine */
+    {
+        char text[1024], id[256];
+        memset(id, 'i', 101);
+        id[101] = '\0';
+        snprintf(text, sizeof text,
+                 HEAD "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: %s, action: "
+                      "retry}}\n",
+                 id);
+        expect_text_error(text, 5, 54,
+                          "the operation id for 'id' is 101 bytes long; an operation id is at "
+                          "most 100 bytes");
+        for (size_t i = 0; i < 51; i++)
+            memcpy(id + 2 * i, "\xc3\xa9", 2);
+        id[102] = '\0';
+        snprintf(text, sizeof text,
+                 HEAD "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: %s, action: "
+                      "retry}}\n",
+                 id);
+        expect_text_error(text, 5, 54, "the operation id for 'id' is 102 bytes long");
+        id[100] = '\0';
+        snprintf(text, sizeof text,
+                 HEAD "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: %s, action: "
+                      "retry}}\n",
+                 id);
+        scenario *s = load_ok_text(text);
+        assert_int_equal(strlen(s->steps[0].text), 100);
+        assert_true(s->steps[0].retry_dead);
+        scenario_free(s);
+    }
+    /* a payload the store could never hold */
+#define PAY(payload) "name: t\nduration: 10s\nstore: {name: S, template: {}, handlers: [{name: " \
+                     "h, steps: []}]}\nscript:\n  - {at: 1s, deliver: {server: 1, player: 1, id: " \
+                     "a, handler: h, payload: " payload "}}\n"
+    expect_text_error(PAY("{Amount: .nan}"), 5, 74,
+                      "this payload is refused: NaN and infinities are not storable (at Amount): "
+                      "an operation is stored with its payload");
+    expect_text_error(PAY("-.inf"), 5, 74,
+                      "this payload is refused: NaN and infinities are not storable: an operation "
+                      "is stored with its payload");
+    expect_text_error(PAY("{a: {1: x, k: y}}"), 5, 74,
+                      "this payload is refused: a table that mixes array and map parts is not "
+                      "storable (at a)");
+    expect_text_error(PAY("[{b: {1: x, 3: y}}]"), 5, 74, "an array with holes");
+    expect_text_error(PAY("{1: [.inf]}"), 5, 74, "(at 1.1)");
+    /* dead_letter */
+    expect_text_error(HEAD "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: a}}\n",
+                      5, 27, "missing required key 'action' in 'dead_letter'");
+    expect_text_error(HEAD "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: a, "
+                           "action: drop, handler: h}}\n",
+                      5, 71,
+                      "unknown key 'handler' (expected one of server, player, id, action, "
+                      "outcome)");
+    /* `action: true` is the string 'true' (any scalar but null is a name) */
+    expect_text_error(HEAD "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: a, "
+                           "action: true}}\n",
+                      5, 65,
+                      "unknown action 'true' for 'action' (expected one of retry, drop)");
+    expect_text_error(HEAD "script:\n  - {at: 1s, dead_letter: {server: 1, player: 1, id: a, "
+                           "action: drop, outcome: ~}}\n",
+                      5, 80, "expected an outcome name for 'outcome', found null '~'");
+#undef PAY
+#undef HANDLER
+#undef STORE
+}
+
 /* vs_migrations_check is quadratic in the number of migrations: a store has at most 10000. */
 static void test_migration_limit(void **state)
 {
@@ -2225,6 +2649,7 @@ static void test_fuzz(void **state)
     fuzz_fixture("good/full.yaml");
     fuzz_fixture("good/platform.yaml");
     fuzz_fixture("good/engine.yaml");
+    fuzz_fixture("good/operations.yaml");
 }
 
 int main(void)
@@ -2266,6 +2691,10 @@ int main(void)
         cmocka_unit_test(test_engine_defaults),
         cmocka_unit_test(test_step_lists),
         cmocka_unit_test(test_engine_errors),
+        cmocka_unit_test(test_operations_scenario),
+        cmocka_unit_test(test_operations_defaults),
+        cmocka_unit_test(test_operation_errors),
+        cmocka_unit_test(test_operation_shapes),
         cmocka_unit_test(test_migration_limit),
         cmocka_unit_test(test_expand_paths),
         cmocka_unit_test(test_nothing_printed),
