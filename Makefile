@@ -22,7 +22,7 @@ CFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE $(OPT) -g $(WARN) $(SAN) -I. \
 LDLIBS_RUN := $(shell pkg-config --libs $(PKGS_RUN) 2>/dev/null) -lm
 LDLIBS_TEST := $(shell pkg-config --libs $(PKGS_TEST) 2>/dev/null)
 
-LIB_SRCS := $(sort $(wildcard core/*.c faults/*.c sim/*.c scenarios/*.c reports/*.c) \
+LIB_SRCS := $(sort $(wildcard core/*.c core/helpers/*.c faults/*.c sim/*.c scenarios/*.c reports/*.c) \
             $(filter-out cli/main.c,$(wildcard cli/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))

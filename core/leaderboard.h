@@ -28,7 +28,8 @@
  *
  * Ownership and lifetime: a leaderboard must outlive its requests. Free it when no request is
  * in flight (vs_leaderboard_in_flight() == 0), or once the platform will call nothing more (the
- * server stopped: core/platform.h promises no callback then). */
+ * server stopped: core/platform.h promises no callback then); what those requests held is
+ * freed with it, and their callbacks are never called. */
 #ifndef VS_LEADERBOARD_H
 #define VS_LEADERBOARD_H
 

@@ -22,6 +22,7 @@
 
 #include "core/document.h"
 #include "core/ds_error.h"
+#include "core/grow.h"
 #include "core/json.h"
 
 #define DEFAULT_AUTOSAVE_US (30LL * 1000000)
@@ -169,7 +170,16 @@ struct vs_store {
     int op_max_attempts;
     int receipt_keep;
     vs_sub_id inbox_sub;
+    struct receipt_waiter *receipt_waiters; /* purchases waiting for their grant to be saved */
+    size_t receipt_waiter_count, receipt_waiter_cap;
 };
+
+typedef struct receipt_waiter {
+    int64_t user_id;
+    char op_id[128];
+    vs_receipt_reply_fn reply;
+    void *arg;
+} receipt_waiter;
 
 const char *vs_session_state_name(vs_session_state state)
 {
@@ -349,10 +359,13 @@ static void cancel_session_timers(session *s)
 
 static void check_closed(vs_store *store);
 
+static void answer_receipts(vs_store *store, int64_t user_id, const vs_value *written, bool give_up);
+
 /* Removes a session that has nothing in flight. */
 static void remove_session(session *s)
 {
     vs_store *store = s->store;
+    answer_receipts(store, s->user_id, NULL, true);
     cancel_session_timers(s);
     size_t i = lower_bound(store, s->user_id);
     if (i < store->session_count && store->sessions[i] == s) {
@@ -888,6 +901,24 @@ static void process_inbox(session *s)
         start_save(s);
 }
 
+/* Answers the purchases of this player waiting on the platform: GRANTED for those whose
+ * receipt is among `written` (NULL: none), NOT_PROCESSED_YET for all when `give_up`. */
+static void answer_receipts(vs_store *store, int64_t user_id, const vs_value *written, bool give_up)
+{
+    for (size_t i = 0; i < store->receipt_waiter_count;) {
+        receipt_waiter w = store->receipt_waiters[i];
+        bool granted = w.user_id == user_id && has_id(written, w.op_id);
+        if (w.user_id != user_id || (!granted && !give_up)) {
+            i++;
+            continue;
+        }
+        memmove(&store->receipt_waiters[i], &store->receipt_waiters[i + 1],
+                (store->receipt_waiter_count - i - 1) * sizeof *store->receipt_waiters);
+        store->receipt_waiter_count--;
+        w.reply(w.arg, granted ? VS_RECEIPT_GRANTED : VS_RECEIPT_NOT_PROCESSED_YET);
+    }
+}
+
 /* The effects and receipts are written: nothing of them is pending any more. */
 static void ops_written(session *s)
 {
@@ -1015,6 +1046,7 @@ static void become_lost(session *s)
     vs_store *store = s->store;
     s->state = VS_SESSION_LOST;
     ops_written(s); /* not written, and never will be: the next holder applies them */
+    answer_receipts(store, s->user_id, NULL, true);
     cancel_timer(store, &s->autosave_timer);
     emit(store, VS_EV_LEASE_LOST, s->user_id, 0,
          "another session took the profile's lease: this session's changes are not written");
@@ -1089,8 +1121,13 @@ static void save_done(void *arg, const vs_ds_result *r)
     note_success(store);
     s->since_write_us = 0;
     s->renew_due = false;
-    if (s->write_data)
+    if (s->write_data) {
+        vs_value *written = s->applied;
+        s->applied = NULL;
         ops_written(s);
+        answer_receipts(store, s->user_id, written, false);
+        vs_free(written);
+    }
     if (s->write_data && s->snapshot)
         s->saved_hash_known = vs_value_hash(s->snapshot, &s->saved_hash) == VS_OK;
     if (s->write_data)
@@ -1392,6 +1429,9 @@ struct pending_op {
     int attempt;
     vs_timer_id timer;
     int outcome;          /* 0 done, 1 duplicate, 2 no profile / no such dead letter */
+    bool in_receipts;     /* the duplicate was applied already (its receipt is stored) */
+    vs_receipt_reply_fn receipt_reply; /* a purchase: answer the platform, not deliver_done */
+    void *receipt_arg;
     char owner[64];       /* the lease holder seen, to nudge */
     vs_deliver_fn deliver_done;
 };
@@ -1418,6 +1458,7 @@ void vs_store_free(vs_store *store)
         free(store->ops[i]);
     }
     free(store->ops);
+    free(store->receipt_waiters); /* never answered: the server is gone (the platform knows) */
     free(store->sessions);
     free(store->name);
     free(store->key_prefix);
@@ -1916,6 +1957,7 @@ static bool deliver_transform(void *arg, const vs_value *current, const vs_key_i
     }
     if (known_op(current, op->op_id)) {
         op->outcome = 1;
+        op->in_receipts = has_id(vs_doc_meta_array(current, "receipts"), op->op_id);
         return false;
     }
     vs_lease lease;
@@ -1939,6 +1981,7 @@ static bool deliver_transform(void *arg, const vs_value *current, const vs_key_i
 }
 
 static void send_delivery(pending_op *op);
+static void finish_receipt(pending_op *op, const vs_ds_result *r);
 
 static void deliver_retry(void *arg)
 {
@@ -1965,13 +2008,26 @@ static void deliver_done(void *arg, const vs_ds_result *r)
         }
         set_error(&err, VS_ERR_UNAVAILABLE, r->code, "delivery failed: DataStore error %d: %s", r->code,
                   r->message);
-        op->deliver_done(op->arg, op->user_id, false, &err);
+        if (op->receipt_reply)
+            op->receipt_reply(op->receipt_arg, VS_RECEIPT_NOT_PROCESSED_YET);
+        else
+            op->deliver_done(op->arg, op->user_id, false, &err);
+        drop_op(op);
+        return;
+    }
+    if (r->cancelled && op->outcome == 2 && op->receipt_reply) {
+        op->receipt_reply(op->receipt_arg, VS_RECEIPT_NOT_PROCESSED_YET);
         drop_op(op);
         return;
     }
     if (r->cancelled && op->outcome == 2) {
         set_error(&err, VS_ERR_NOT_FOUND, 0, "the player has no profile to deliver to");
         op->deliver_done(op->arg, op->user_id, false, &err);
+        drop_op(op);
+        return;
+    }
+    if (op->receipt_reply) {
+        finish_receipt(op, r);
         drop_op(op);
         return;
     }
@@ -1985,6 +2041,35 @@ static void deliver_done(void *arg, const vs_ds_result *r)
     }
     op->deliver_done(op->arg, op->user_id, duplicate, NULL);
     drop_op(op);
+}
+
+/* The purchase's grant is in the inbox (or was applied before): answer now, or wait for the
+ * local session to write its receipt. */
+static void finish_receipt(pending_op *op, const vs_ds_result *r)
+{
+    vs_store *store = op->store;
+    if (r->cancelled && op->in_receipts) {
+        op->receipt_reply(op->receipt_arg, VS_RECEIPT_GRANTED);
+        return;
+    }
+    session *s = find_session(store, op->user_id);
+    if (!s || s->state == VS_SESSION_LOST || s->releasing) {
+        /* Someone else holds the profile: it applies the grant; the platform asks again. */
+        op->receipt_reply(op->receipt_arg, VS_RECEIPT_NOT_PROCESSED_YET);
+        return;
+    }
+    receipt_waiter *w = vs_grow(store->receipt_waiters, &store->receipt_waiter_cap,
+                                sizeof *store->receipt_waiters, store->receipt_waiter_count + 1);
+    if (!w) {
+        op->receipt_reply(op->receipt_arg, VS_RECEIPT_NOT_PROCESSED_YET);
+        return;
+    }
+    store->receipt_waiters = w;
+    receipt_waiter *n = &store->receipt_waiters[store->receipt_waiter_count++];
+    *n = (receipt_waiter){.user_id = op->user_id, .reply = op->receipt_reply, .arg = op->receipt_arg};
+    snprintf(n->op_id, sizeof n->op_id, "%s", op->op_id);
+    if (s->state == VS_SESSION_ACTIVE)
+        start_save(s); /* look at the inbox now rather than at the next renewal */
 }
 
 static void send_delivery(pending_op *op)
@@ -2087,4 +2172,28 @@ vs_status vs_store_dead_letter(vs_store *store, int64_t user_id, const char *op_
     vs_store_key(store, user_id, key, sizeof key);
     ops(store)->ds_update(pctx(store), store->name, key, dead_letter_transform, op, dead_letter_done, op);
     return VS_OK;
+}
+
+void vs_store_process_receipt(vs_store *store, const vs_receipt *receipt, const char *handler,
+                              vs_receipt_reply_fn reply, void *reply_arg)
+{
+    pending_op *op = new_op(store, receipt->player, 3);
+    if (!op || !handler || strlen(handler) >= sizeof op->handler || !receipt->purchase_id ||
+        strlen(receipt->purchase_id) + 10 >= sizeof op->op_id) {
+        if (op)
+            drop_op(op);
+        reply(reply_arg, VS_RECEIPT_NOT_PROCESSED_YET);
+        return;
+    }
+    snprintf(op->op_id, sizeof op->op_id, "purchase:%s", receipt->purchase_id);
+    snprintf(op->handler, sizeof op->handler, "%s", handler);
+    op->payload = vs_new_map();
+    if (op->payload) {
+        vs_map_set(op->payload, "PurchaseId", vs_new_string(receipt->purchase_id));
+        vs_map_set(op->payload, "Product", vs_new_number((double)receipt->product));
+        vs_map_set(op->payload, "Price", vs_new_number((double)receipt->price));
+    }
+    op->receipt_reply = reply;
+    op->receipt_arg = reply_arg;
+    send_delivery(op);
 }

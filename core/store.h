@@ -171,6 +171,15 @@ vs_status vs_store_unlock(vs_store *store, int64_t user_id, vs_lock_id lock);
 typedef void (*vs_deliver_fn)(void *arg, int64_t user_id, bool duplicate, const vs_error *err);
 vs_status vs_store_deliver(vs_store *store, int64_t user_id, const char *op_id, const char *handler,
                            const vs_value *payload, vs_deliver_fn done, void *arg);
+/* ProcessReceipt done right: the grant is a durable operation with id "purchase:<PurchaseId>",
+ * run by the handler named `handler` with payload {PurchaseId, Product, Price}, so it is applied
+ * once per purchase however many times and on however many servers the platform calls; reply
+ * gets GRANTED only once the grant and its receipt are saved (or were saved before), and
+ * NOT_PROCESSED_YET otherwise (the platform calls again at the player's next join). The receipts
+ * are the bounded history of purchase ids (receipt_keep). */
+void vs_store_process_receipt(vs_store *store, const vs_receipt *receipt, const char *handler,
+                              vs_receipt_reply_fn reply, void *reply_arg);
+
 /* Server-only: a dead letter goes back to the inbox (retry, attempts from 0) or is dropped (its
  * id kept with the receipts, so a late duplicate still has no effect). done gets
  * VS_ERR_NOT_FOUND when there is no such dead letter. */

@@ -3619,6 +3619,7 @@ static int read_validators(reader *r, const char *key, node *v, void *obj)
 typedef struct product_ctx {
     scenario_product *p;
     node *id_node;
+    bool has_path, has_add; /* which form the product was written in */
 } product_ctx;
 
 static int read_product_id(reader *r, const char *key, node *v, void *obj)
@@ -3635,10 +3636,25 @@ static int read_product_id(reader *r, const char *key, node *v, void *obj)
 static int read_product_path(reader *r, const char *key, node *v, void *obj)
 {
     product_ctx *c = obj;
+    c->has_path = true;
     return parse_path(r, key, v,
                       "the path of a product must not be empty: it names the number a "
                       "purchase adds to, like Wallet.Gems",
                       "", &c->p->path);
+}
+
+static int read_product_handler(reader *r, const char *key, node *v, void *obj)
+{
+    product_ctx *c = obj;
+    node *n = deref(v);
+    char d[DBUF];
+    if (n->kind != NODE_SCALAR || classify(n) == S_NULL || n->len == 0 || n->len >= 64 ||
+        memchr(n->text, '\0', n->len))
+        return fail_node(r, v, "expected the name of an operation handler (1 to 63 bytes) for "
+                               "'%s', found %s", key, describe(v, d, sizeof d));
+    free(c->p->handler);
+    c->p->handler = strndup(n->text, n->len);
+    return c->p->handler ? 0 : nomem(r, v);
 }
 
 static int read_product_add(reader *r, const char *key, node *v, void *obj)
@@ -3660,13 +3676,15 @@ static int read_product_add(reader *r, const char *key, node *v, void *obj)
                                "infinities are not storable)",
                          key, quote(q, sizeof q, n->text, n->len));
     c->p->amount = amount;
+    c->has_add = true;
     return 0;
 }
 
 static const key_spec product_keys[] = {
     {"id", true, read_product_id},
-    {"path", true, read_product_path},
-    {"add", true, read_product_add},
+    {"path", false, read_product_path},
+    {"add", false, read_product_add},
+    {"handler", false, read_product_handler},
 };
 
 static int read_products(reader *r, const char *key, node *v, void *obj)
@@ -3699,8 +3717,16 @@ static int read_products(reader *r, const char *key, node *v, void *obj)
         st->products[i].pos = (scenario_pos){m->line, m->column};
         char where[64];
         snprintf(where, sizeof where, "the product at line %d", m->line);
-        product_ctx c = {&st->products[i], NULL};
+        product_ctx c = {&st->products[i], NULL, false, false};
         rc = read_mapping(r, item, where, KEYS(product_keys), &c);
+        if (rc == 0 && st->products[i].handler && (c.has_path || c.has_add))
+            rc = fail_node(r, item, "a product is granted either by an operation handler "
+                                    "({id, handler}) or by adding to a path ({id, path, add}), "
+                                    "not both");
+        else if (rc == 0 && !st->products[i].handler && !(c.has_path && c.has_add))
+            rc = fail_node(r, item, "a product needs 'handler' (the engine's receipt handler "
+                                    "runs that operation handler once per purchase) or both "
+                                    "'path' and 'add' (a plain grant)");
         ids[i] = (dup_key){st->products[i].id, NULL, i};
         id_nodes[i] = c.id_node;
     }
@@ -4622,6 +4648,15 @@ static int check_deliveries(reader *r, const scenario *s)
     if (n > 1)
         qsort(names, n, sizeof *names, by_string);
     int rc = 0;
+    for (size_t i = 0; i < store->product_count && rc == 0; i++) {
+        const scenario_product *p = &store->products[i];
+        if (!p->handler || (n && bsearch(&p->handler, names, n, sizeof *names, by_string)))
+            continue;
+        char list[900], q[QBUF];
+        declared_handlers(store, list, sizeof list);
+        rc = fail_at(r, p->pos.line, p->pos.column, "product %" PRId64 ": handler '%s' is not declared (%s)", p->id,
+                     quote(q, sizeof q, p->handler, strlen(p->handler)), list);
+    }
     for (size_t i = 0; i < s->step_count && rc == 0; i++) {
         const scenario_step *st = &s->steps[i];
         if (st->kind != STEP_DELIVER ||

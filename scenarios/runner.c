@@ -608,6 +608,13 @@ static void receipt_handler(void *arg, const vs_receipt *receipt, vs_receipt_rep
         reply(reply_arg, VS_RECEIPT_NOT_PROCESSED_YET);
         return;
     }
+    const scenario_product *p = product_of(r->sc, receipt->product);
+    if (p && p->handler) {
+        /* The engine's receipt handler: once per purchase id, answered after the save. */
+        free(c);
+        vs_store_process_receipt(srv->store, receipt, p->handler, reply, reply_arg);
+        return;
+    }
     *c = (receipt_call){r, sh->server, reply, reply_arg, receipt->product};
     /* Like game code, wait (a while) for the player's profile before granting. The wait
      * answers through receipt_loaded in every case but running out of memory. */

@@ -62,8 +62,10 @@ void scenario_free(scenario *s)
     free(s->store.name);
     vs_migrations_free(&s->store.migrations);
     vs_validators_free(&s->store.validators);
-    for (size_t i = 0; i < s->store.product_count; i++)
+    for (size_t i = 0; i < s->store.product_count; i++) {
         vs_path_free(&s->store.products[i].path);
+        free(s->store.products[i].handler);
+    }
     free(s->store.products);
     for (size_t i = 0; i < s->store.handler_count; i++) {
         free(s->store.handlers[i].name);

@@ -146,12 +146,15 @@ typedef struct scenario_fault {
     fault f;
 } scenario_fault;
 
-/* A product the scenario's receipt handler grants: amount added at path. */
+/* A product the scenario's receipt handler grants: either amount added at path (the naive
+ * handler: no purchase-id check), or, when handler is set, through the engine's receipt handler
+ * with that operation handler (granted once per purchase id, answered after the save). */
 typedef struct scenario_product {
     scenario_pos pos;
     int64_t id;
     vs_path path;
     double amount;
+    char *handler;
 } scenario_product;
 
 typedef struct scenario_store {

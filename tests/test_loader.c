@@ -1916,7 +1916,7 @@ static void test_engine_errors(void **state)
                       "expected a validator (a mapping like {name: coins, steps: [{require: "
                       "{path: Coins, at_least: 0}}]}), found a string 'coins'");
     expect_text_error(STORE("  products:\n    - {id: 7, path: a}\n"), 8, 7,
-                      "missing required key 'add' in the product at line 8");
+                      "a product needs 'handler' (the engine's receipt handler runs that operation handler once per purchase) or both 'path' and 'add'");
     expect_text_error(STORE("  products:\n    - {id: 7, path: '', add: 1}\n"), 8, 21,
                       "the path of a product must not be empty: it names the number a purchase "
                       "adds to, like Wallet.Gems");

@@ -61,6 +61,7 @@ static fake_request *add_request(fake_platform *fp, int kind, const char *key)
 static void fake_get(void *ctx, const char *store, const char *key, vs_ds_done_fn done, void *arg)
 {
     fake_request *r = add_request(ctx, FAKE_GET, key);
+    snprintf(r->store, sizeof r->store, "%s", store);
     r->done = done;
     r->arg = arg;
 }
@@ -69,6 +70,7 @@ static void fake_set(void *ctx, const char *store, const char *key, vs_value *va
                      vs_ds_done_fn done, void *arg)
 {
     fake_request *r = add_request(ctx, FAKE_SET, key);
+    snprintf(r->store, sizeof r->store, "%s", store);
     r->set_value = value;
     r->done = done;
     r->arg = arg;
@@ -78,6 +80,7 @@ static void fake_update(void *ctx, const char *store, const char *key, vs_ds_tra
                         void *transform_arg, vs_ds_done_fn done, void *arg)
 {
     fake_request *r = add_request(ctx, FAKE_UPDATE, key);
+    snprintf(r->store, sizeof r->store, "%s", store);
     r->transform = transform;
     r->transform_arg = transform_arg;
     r->done = done;
@@ -89,6 +92,9 @@ static void fake_list_versions(void *ctx, const char *store, const char *key, bo
                                vs_ds_versions_fn done, void *arg)
 {
     fake_request *r = add_request(ctx, FAKE_LIST, key);
+    snprintf(r->store, sizeof r->store, "%s", store);
+    (void)min_us; /* versions' times are not modelled (see answer()) */
+    (void)max_us;
     r->versions_done = done;
     r->descending = descending;
     r->limit = limit;

@@ -37,6 +37,7 @@ enum { FAKE_ODS_PAGE_MAX = 100 }; /* PLATFORM.md: GetSortedAsync pages hold at m
 
 typedef struct fake_request {
     int kind;
+    char store[64]; /* the store's name (DataStore or OrderedDataStore) */
     char key[96];
     vs_value *set_value;
     vs_ds_transform_fn transform;
@@ -51,7 +52,6 @@ typedef struct fake_request {
     bool cancelled; /* fake_commit ran the transform, which cancelled */
     /* OrderedDataStore requests only (set/increment answer ods_value once applied: the
      * value stored or the new value) */
-    char store[64];         /* the ordered store's name */
     int64_t ods_value;      /* set: the value; increment: the delta */
     bool ascending;         /* sorted */
     size_t page_size;       /* sorted */
