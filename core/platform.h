@@ -20,6 +20,8 @@
 #include "core/ds_error.h"
 #include "core/value.h"
 
+struct vs_change_list; /* core/replicate.h: what a client is sent */
+
 typedef int64_t vs_time_us;
 typedef uint64_t vs_timer_id; /* 0 is never a valid timer */
 
@@ -222,6 +224,12 @@ typedef struct vs_platform_ops {
     vs_sub_id (*msg_subscribe)(void *ctx, const char *topic, vs_msg_fn on_message, void *arg,
                                int *code);
     void (*msg_unsubscribe)(void *ctx, vs_sub_id id);
+
+    /* Client replication: sends the player's client its public view (snapshot, seq 0 of a new
+     * session) or the changes since the last send (seq 1, 2, ... in order). The platform
+     * delivers them to the client if the player is still on this server. Lent for the call. */
+    void (*client_send)(void *ctx, int64_t player, bool snapshot, uint64_t seq,
+                        const vs_value *view, const struct vs_change_list *changes);
 
     /* Sets this server's ProcessReceipt handler (NULL to clear it). */
     void (*receipt_handler_set)(void *ctx, vs_receipt_fn handler, void *arg);

@@ -132,6 +132,10 @@ struct session {
     vs_value *tried;      /* id -> the autosave round of its last attempt */
     int64_t round;        /* autosave rounds: a failed operation is tried once a round */
 
+    /* client replication */
+    vs_value *public_view; /* what the client was last sent */
+    uint64_t repl_seq;
+
     /* local locks */
     vs_lock_id lock_holder;
     lock_waiter *lock_queue;
@@ -170,6 +174,8 @@ struct vs_store {
     int op_max_attempts;
     int receipt_keep;
     vs_sub_id inbox_sub;
+    vs_public_paths public_paths; /* copied; empty: nothing is replicated */
+    vs_leaderboard *leaderboard;  /* NULL when none */
     struct receipt_waiter *receipt_waiters; /* purchases waiting for their grant to be saved */
     size_t receipt_waiter_count, receipt_waiter_cap;
 };
@@ -334,6 +340,7 @@ static vs_status insert_session(vs_store *store, session *s)
 
 static void session_free(session *s)
 {
+    vs_free(s->public_view);
     vs_free(s->inbox_view);
     vs_free(s->applied);
     vs_free(s->failed);
@@ -439,6 +446,7 @@ static void attempt_load(session *s);
 static void start_release(session *s);
 static void schedule_autosave(session *s, bool first);
 static void end_session_with(session *s, const vs_error *err);
+static void replicate(session *s, bool snapshot);
 static void remember_inbox(session *s, const vs_value *inbox);
 static void process_inbox(session *s);
 
@@ -630,6 +638,7 @@ static void loaded(session *s, const vs_value *doc)
         s->saved_hash_known = vs_value_hash(data, &now_hash) == VS_OK && now_hash == s->saved_hash;
     }
     emit(store, VS_EV_PROFILE_LOADED, s->user_id, 0, "profile loaded");
+    replicate(s, true);
     note_success(store);
     schedule_autosave(s, true);
     finish_waiting(s, NULL);
@@ -745,6 +754,36 @@ static void attempt_load(session *s)
     s->held_prev = s->held;
     s->held_prev_seen = s->held_seen;
     ops(store)->ds_update(pctx(store), store->name, s->key, load_transform, s, load_done, s);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Client replication
+ * ---------------------------------------------------------------------------------------- */
+
+/* Sends the client what changed in the public part of the profile since the last send (or the
+ * whole public view, at load). Called after every committed change, never for a cancelled or
+ * failed one, so a client never sees what did not happen. */
+static void replicate(session *s, bool snapshot)
+{
+    vs_store *store = s->store;
+    if (store->public_paths.count == 0 || !ops(store)->client_send || !s->data)
+        return;
+    vs_value *view = vs_public_view(&store->public_paths, s->data);
+    if (!view)
+        return;
+    if (snapshot || !s->public_view) {
+        s->repl_seq = 0;
+        ops(store)->client_send(pctx(store), s->user_id, true, 0, view, NULL);
+    } else {
+        vs_change_list changes;
+        vs_change_list_init(&changes);
+        if (vs_public_diff(&store->public_paths, s->public_view, view, &changes) == VS_OK &&
+            changes.count > 0)
+            ops(store)->client_send(pctx(store), s->user_id, false, ++s->repl_seq, NULL, &changes);
+        vs_change_list_free(&changes);
+    }
+    vs_free(s->public_view);
+    s->public_view = view;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -885,6 +924,7 @@ static void process_inbox(session *s)
             s->data = draft;
             vs_array_push(s->applied, vs_new_string(id));
             emit(store, VS_EV_OP_APPLIED, s->user_id, 0, id);
+            replicate(s, false);
         } else {
             vs_free(draft);
             int64_t attempts = (int64_t)vs_number_of(vs_map_get(item, "attempts")) + 1;
@@ -1058,6 +1098,11 @@ static void become_lost(session *s)
     }
 }
 
+static void mirror_done(void *arg, int64_t user_id, const vs_leaderboard_error *err)
+{
+    (void)arg, (void)user_id, (void)err; /* best effort: the next save writes it again */
+}
+
 static void save_done(void *arg, const vs_ds_result *r)
 {
     session *s = arg;
@@ -1121,6 +1166,12 @@ static void save_done(void *arg, const vs_ds_result *r)
     note_success(store);
     s->since_write_us = 0;
     s->renew_due = false;
+    if (s->write_data && store->leaderboard && s->snapshot) {
+        /* The board shows what was saved, never what might still be lost. */
+        vs_leaderboard_outcome outcome;
+        vs_leaderboard_mirror(store->leaderboard, &store->platform, s->user_id, s->snapshot,
+                              mirror_done, store, &outcome);
+    }
     if (s->write_data) {
         vs_value *written = s->applied;
         s->applied = NULL;
@@ -1376,6 +1427,11 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
         vs_store_free(store);
         return VS_ERR_NOMEM;
     }
+    if ((config->public_paths && vs_public_copy(config->public_paths, &store->public_paths) != VS_OK) ||
+        (config->leaderboard && vs_leaderboard_new(config->leaderboard, &store->leaderboard) != VS_OK)) {
+        vs_store_free(store);
+        return VS_ERR_ARG;
+    }
     store->op_max_attempts = config->op_max_attempts > 0 ? config->op_max_attempts : DEFAULT_OP_MAX_ATTEMPTS;
     store->receipt_keep = config->receipt_keep > 0 ? config->receipt_keep : DEFAULT_RECEIPT_KEEP;
     if (config->handler_count) {
@@ -1459,6 +1515,8 @@ void vs_store_free(vs_store *store)
     }
     free(store->ops);
     free(store->receipt_waiters); /* never answered: the server is gone (the platform knows) */
+    vs_public_free(&store->public_paths);
+    vs_leaderboard_free(store->leaderboard);
     free(store->sessions);
     free(store->name);
     free(store->key_prefix);
@@ -1663,6 +1721,14 @@ const vs_value *vs_store_get(const vs_store *store, int64_t user_id, const vs_pa
     return s ? vs_path_get(s->data, path) : NULL;
 }
 
+/* A change went through: the client hears of it. */
+static vs_status changed(session *s, vs_status st)
+{
+    if (st == VS_OK)
+        replicate(s, false);
+    return st;
+}
+
 vs_status vs_store_set(vs_store *store, int64_t user_id, const vs_path *path, vs_value *item)
 {
     vs_status why;
@@ -1671,14 +1737,14 @@ vs_status vs_store_set(vs_store *store, int64_t user_id, const vs_path *path, vs
         vs_free(item);
         return why;
     }
-    return vs_path_set(s->data, path, item);
+    return changed(s, vs_path_set(s->data, path, item));
 }
 
 vs_status vs_store_add(vs_store *store, int64_t user_id, const vs_path *path, double delta)
 {
     vs_status why;
     session *s = changeable(store, user_id, &why);
-    return s ? vs_path_add(s->data, path, delta) : why;
+    return s ? changed(s, vs_path_add(s->data, path, delta)) : why;
 }
 
 vs_status vs_store_insert(vs_store *store, int64_t user_id, const vs_path *path, size_t index1,
@@ -1690,14 +1756,14 @@ vs_status vs_store_insert(vs_store *store, int64_t user_id, const vs_path *path,
         vs_free(item);
         return why;
     }
-    return vs_path_insert(s->data, path, index1, item);
+    return changed(s, vs_path_insert(s->data, path, index1, item));
 }
 
 vs_status vs_store_remove(vs_store *store, int64_t user_id, const vs_path *path)
 {
     vs_status why;
     session *s = changeable(store, user_id, &why);
-    return s ? vs_path_remove(s->data, path) : why;
+    return s ? changed(s, vs_path_remove(s->data, path)) : why;
 }
 
 static vs_status run_edit(session *s, vs_edit_fn fn, void *arg)
@@ -1717,6 +1783,7 @@ static vs_status run_edit(session *s, vs_edit_fn fn, void *arg)
     }
     vs_free(s->data);
     s->data = draft;
+    replicate(s, false);
     return VS_OK;
 }
 
@@ -2196,4 +2263,12 @@ void vs_store_process_receipt(vs_store *store, const vs_receipt *receipt, const 
     op->receipt_reply = reply;
     op->receipt_arg = reply_arg;
     send_delivery(op);
+}
+
+vs_status vs_store_leaderboard_top(vs_store *store, size_t n, bool ascending, vs_leaderboard_top_fn done,
+                                   void *arg)
+{
+    if (!store->leaderboard)
+        return VS_ERR_NOT_FOUND;
+    return vs_leaderboard_top(store->leaderboard, &store->platform, n, ascending, done, arg);
 }

@@ -30,8 +30,10 @@
 
 #include "core/diag.h"
 #include "core/migrate.h"
+#include "core/leaderboard.h"
 #include "core/path.h"
 #include "core/platform.h"
+#include "core/replicate.h"
 #include "core/retry.h"
 #include "core/status.h"
 #include "core/validate.h"
@@ -81,6 +83,8 @@ typedef struct vs_store_config {
     int op_max_attempts;          /* failed attempts before an operation is a dead letter; 0: 5 */
     int receipt_keep;             /* receipts of applied operations kept per profile, to catch
                                      duplicates: the newest this many; 0: 1000 */
+    const vs_public_paths *public_paths; /* what the player's client may see; NULL: nothing */
+    const vs_leaderboard_config *leaderboard; /* a profile number mirrored on every save */
 } vs_store_config;
 
 /* Why something did not succeed. */
@@ -185,6 +189,10 @@ void vs_store_process_receipt(vs_store *store, const vs_receipt *receipt, const 
  * VS_ERR_NOT_FOUND when there is no such dead letter. */
 vs_status vs_store_dead_letter(vs_store *store, int64_t user_id, const char *op_id, bool retry,
                                vs_session_fn done, void *arg);
+
+/* Reads the top n of the store's leaderboard (VS_ERR_NOT_FOUND when it has none). */
+vs_status vs_store_leaderboard_top(vs_store *store, size_t n, bool ascending, vs_leaderboard_top_fn done,
+                                   void *arg);
 
 /* Server-only inspection and repair, outside sessions. */
 typedef void (*vs_inspect_fn)(void *arg, int64_t user_id, const vs_value *document, const vs_error *err);

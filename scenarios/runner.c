@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "core/document.h"
+#include "core/helpers/cooldown.h"
+#include "core/helpers/daily.h"
+#include "core/helpers/effects.h"
 #include "faults/swarm.h"
 #include "core/json.h"
 #include "sim/experience.h"
@@ -34,6 +37,7 @@ typedef struct run {
     bool experience_ready;
     server_build *builds; /* one per scenario server */
     vs_op_handler *handlers; /* the scenario's operation handlers, for the engine */
+    vs_leaderboard_config leaderboard;
 } run;
 
 typedef struct step_ctx {
@@ -186,6 +190,116 @@ static vs_status edit_step(run *r, const scenario_step *st)
     return status;
 }
 
+/* ---- gameplay helpers, judged by the clock of the player's server ---- */
+
+typedef struct helper_call {
+    const scenario_step *st;
+    vs_time_us now;
+    bool flag;            /* cooldown: started; daily: claimed */
+    vs_daily_result daily;
+} helper_call;
+
+static vs_status helper_edit(void *arg, vs_value *draft)
+{
+    helper_call *h = arg;
+    const scenario_step *st = h->st;
+    switch (st->kind) {
+    case STEP_COOLDOWN:
+        return vs_cooldown_use(draft, &st->path, st->text, h->now, st->timeout_us, &h->flag);
+    case STEP_DAILY: {
+        vs_status s2 = vs_daily_claim(draft, &st->path, h->now, st->amount, &h->daily);
+        h->flag = h->daily.claimed;
+        return s2;
+    }
+    case STEP_EFFECT_ADD:
+        return vs_effect_add(draft, &st->path, st->text, h->now, st->timeout_us);
+    default:
+        return VS_ERR_ARG;
+    }
+}
+
+static vs_status helper_step(run *r, const scenario_step *st)
+{
+    server *srv = experience_server(&r->x, experience_player_server(&r->x, st->player));
+    if (!srv || !srv->store)
+        return VS_ERR_NOT_LOADED;
+    helper_call h = {.st = st, .now = srv->platform.ops->now(srv->platform.ctx)};
+    char what[200];
+    if (st->kind == STEP_EFFECT_CHECK) {
+        vs_path root = {0};
+        const vs_value *data = vs_store_get(srv->store, st->player, &root);
+        if (!data)
+            return VS_ERR_NOT_LOADED;
+        vs_status s2 = vs_effect_active(data, &st->path, st->text, h.now, &h.flag);
+        if (s2 != VS_OK)
+            return s2;
+        if (h.flag == st->expect_cancel) {
+            snprintf(what, sizeof what, "effect '%s' is %s, expected %s", st->text,
+                     h.flag ? "active" : "not active", st->expect_cancel ? "not active" : "active");
+            step_fail(r, st, what);
+        }
+        return VS_OK;
+    }
+    vs_status s2 = vs_store_edit(srv->store, st->player, helper_edit, &h);
+    if (s2 != VS_OK)
+        return s2;
+    if (st->kind == STEP_COOLDOWN && h.flag == st->expect_cancel) {
+        snprintf(what, sizeof what, "cooldown '%s' %s, expected it %s", st->text,
+                 h.flag ? "started" : "was not ready", st->expect_cancel ? "not ready" : "to start");
+        step_fail(r, st, what);
+    }
+    if (st->kind == STEP_DAILY && (h.flag == st->expect_cancel ||
+                                   (h.flag && (int64_t)st->index != h.daily.streak))) {
+        snprintf(what, sizeof what, "daily reward %s (streak %lld), expected %s (streak %lld)",
+                 h.flag ? "claimed" : "refused", (long long)h.daily.streak,
+                 st->expect_cancel ? "refused" : "claimed", (long long)st->index);
+        step_fail(r, st, what);
+    }
+    return VS_OK;
+}
+
+static void client_check(run *r, const scenario_step *st)
+{
+    client *c = experience_client(&r->x, st->player);
+    const vs_value *replica = c ? client_replica(c) : NULL;
+    const vs_value *found = replica ? vs_path_get(replica, &st->path) : NULL;
+    if (st->value ? (found && vs_equal(found, st->value)) : found == NULL)
+        return;
+    char want[256], got[256], what[600];
+    describe(st->value, want, sizeof want);
+    describe(found, got, sizeof got);
+    snprintf(what, sizeof what, "the client's replica has %s, expected %s%s", got, want,
+             replica ? "" : " (the client has no replica)");
+    step_fail(r, st, what);
+}
+
+static void leaderboard_done(void *arg, const vs_leaderboard_entry *entries, size_t count,
+                             const vs_leaderboard_error *err)
+{
+    step_ctx *ctx = arg;
+    if (err) {
+        char what[300];
+        snprintf(what, sizeof what, "the leaderboard read failed: %s", err->message);
+        step_fail(ctx->r, ctx->step, what);
+        return;
+    }
+    vs_value *got = vs_new_array();
+    for (size_t i = 0; i < count; i++) {
+        vs_value *pair = vs_new_array();
+        vs_array_push(pair, vs_new_number((double)entries[i].user_id));
+        vs_array_push(pair, vs_new_number((double)entries[i].value));
+        vs_array_push(got, pair);
+    }
+    if (!vs_equal(got, ctx->step->value)) {
+        char want[400], found[400], what[900];
+        describe(ctx->step->value, want, sizeof want);
+        describe(got, found, sizeof found);
+        snprintf(what, sizeof what, "the leaderboard's top was %s, expected %s", found, want);
+        step_fail(ctx->r, ctx->step, what);
+    }
+    vs_free(got);
+}
+
 static void publish_done(void *arg, int code, const char *message)
 {
     (void)arg, (void)code, (void)message; /* the history has it */
@@ -296,6 +410,12 @@ static void server_step(step_ctx *ctx)
             outcome_checked(ctx, st->player, &(vs_error){.status = s2, .message = "refused"});
         break;
     }
+    case STEP_LEADERBOARD_CHECK: {
+        vs_status s2 = vs_store_leaderboard_top(srv->store, st->page_size, false, leaderboard_done, ctx);
+        if (s2 != VS_OK)
+            step_fail(r, st, "the store has no leaderboard");
+        break;
+    }
     case STEP_DELIVER: {
         vs_status s2 = vs_store_deliver(srv->store, st->player, st->text, st->key, st->value,
                                         deliver_checked, ctx);
@@ -340,6 +460,7 @@ static server *step_server(run *r, const scenario_step *st)
     case STEP_DEAD_LETTER:
     case STEP_CLEAR_LEASE:
     case STEP_REPAIR:
+    case STEP_LEADERBOARD_CHECK:
         return experience_server(&r->x, st->server);
     case STEP_LEAVE:
     case STEP_SET:
@@ -349,6 +470,10 @@ static server *step_server(run *r, const scenario_step *st)
     case STEP_WAIT:
     case STEP_EDIT:
     case STEP_SAVE:
+    case STEP_COOLDOWN:
+    case STEP_DAILY:
+    case STEP_EFFECT_ADD:
+    case STEP_EFFECT_CHECK:
     case STEP_REJOIN: return experience_server(&r->x, experience_player_server(&r->x, st->player));
     default: return NULL;
     }
@@ -409,6 +534,15 @@ static void run_step_now(void *arg)
     case STEP_PURCHASE:
         if (!experience_purchase(x, st->player, st->text, st->product, st->price))
             status = VS_ERR_NOT_LOADED;
+        break;
+    case STEP_COOLDOWN:
+    case STEP_DAILY:
+    case STEP_EFFECT_ADD:
+    case STEP_EFFECT_CHECK:
+        status = helper_step(r, st);
+        break;
+    case STEP_CLIENT_CHECK:
+        client_check(r, st);
         break;
     default:
         server_step(ctx);
@@ -700,11 +834,18 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .validators = &sc->store.validators,
                                        .no_reconcile = sc->store.no_reconcile,
                                        .op_max_attempts = sc->store.op_max_attempts,
-                                       .receipt_keep = sc->store.receipt_keep},
+                                       .receipt_keep = sc->store.receipt_keep,
+                                       .public_paths = sc->store.public_paths.count ? &sc->store.public_paths : NULL},
+                             .public_paths = &sc->store.public_paths,
                              .on_server_started = server_started,
                              .on_server_started_arg = r};
     limits_init(&cfg.limits, sc->platform.profile);
     cfg.store.value_max_bytes = cfg.limits.value_max_bytes;
+    if (sc->store.leaderboard_store) {
+        r->leaderboard = (vs_leaderboard_config){.store = sc->store.leaderboard_store,
+                                                 .path = &sc->store.leaderboard_path};
+        cfg.store.leaderboard = &r->leaderboard;
+    }
     if (sc->store.handler_count) {
         r->handlers = calloc(sc->store.handler_count, sizeof *r->handlers);
         if (!r->handlers)
@@ -774,6 +915,12 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
         heal_and_leave(&r);
         world_run_until(&r.w, sc->duration_us + RUNNER_DRAIN_LIMIT_US, true);
         check_quiet(&r);
+        for (size_t i = 0; i < r.x.client_count; i++) {
+            const char *leak = client_first_leak(r.x.clients[i].c);
+            if (leak && *leak)
+                run_result_fail(out, "replication", "player %" PRId64 "'s client received a value "
+                                "outside the public paths: %s", r.x.clients[i].player, leak);
+        }
         for (size_t i = 0; i < sc->expect_count; i++) {
             if (sc->expects[i].kind == EXPECT_STORED)
                 check_stored(&r, &sc->expects[i]);

@@ -32,6 +32,12 @@ const char *scenario_step_kind_name(scenario_step_kind kind)
     case STEP_REPAIR: return "repair";
     case STEP_DELIVER: return "deliver";
     case STEP_DEAD_LETTER: return "dead_letter";
+    case STEP_CLIENT_CHECK: return "client_check";
+    case STEP_LEADERBOARD_CHECK: return "leaderboard_check";
+    case STEP_COOLDOWN: return "cooldown";
+    case STEP_DAILY: return "daily";
+    case STEP_EFFECT_ADD: return "effect_add";
+    case STEP_EFFECT_CHECK: return "effect_check";
     }
     return "unknown";
 }
@@ -72,6 +78,9 @@ void scenario_free(scenario *s)
         vs_steps_free(&s->store.handlers[i].steps);
     }
     free(s->store.handlers);
+    vs_public_free(&s->store.public_paths);
+    free(s->store.leaderboard_store);
+    vs_path_free(&s->store.leaderboard_path);
     vs_free(s->store.template_);
     free(s->file);
     free(s->name);

@@ -13,6 +13,7 @@
 
 #include "core/migrate.h"
 #include "core/path.h"
+#include "core/replicate.h"
 #include "core/retry.h"
 #include "core/steps.h"
 #include "core/validate.h"
@@ -57,6 +58,15 @@ typedef enum scenario_step_kind {
                        player's profile; the outcome must be expect_status (VS_OK: accepted,
                        VS_ERR_BUSY: a duplicate, VS_ERR_NOT_FOUND: no profile) */
     STEP_DEAD_LETTER, /* server retries (retry_dead) or drops dead letter `text` of player */
+    STEP_CLIENT_CHECK, /* player's client replica at `path` must equal `value` (NULL: absent) */
+    STEP_LEADERBOARD_CHECK, /* server reads the top page_size of the store's leaderboard; it must
+                               equal `value`: an array of [player, value] pairs */
+    STEP_COOLDOWN,  /* player uses cooldown `text` of length timeout_us (state at `path`); it must
+                       start (expect_cancel false) or not be ready yet (expect_cancel true) */
+    STEP_DAILY,     /* player claims the daily reward (state at `path`, max streak `amount`); it
+                       must be claimed with streak `index` (expect_cancel false) or refused */
+    STEP_EFFECT_ADD, /* player gets timed effect `text` for timeout_us (state at `path`) */
+    STEP_EFFECT_CHECK, /* effect `text` of player must be active (expect_cancel false) or not */
 } scenario_step_kind;
 
 /* "join", "leave", ..., "ods_check": the YAML names. */
@@ -173,6 +183,9 @@ typedef struct scenario_store {
     size_t handler_count;
     int op_max_attempts;        /* 0: the engine's default (5) */
     int receipt_keep;           /* 0: the engine's default (1000) */
+    vs_public_paths public_paths; /* what clients may see (none when empty) */
+    char *leaderboard_store;    /* the leaderboard's OrderedDataStore, NULL when none */
+    vs_path leaderboard_path;   /* the profile number it mirrors */
 } scenario_store;
 
 typedef struct scenario {

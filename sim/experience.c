@@ -1,6 +1,8 @@
 /* experience.c: services, servers and players of one run. */
 #include "sim/experience.h"
 
+#include "core/grow.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,12 +40,112 @@ static void place(experience *x, int64_t player, int server_id)
         x->player_cap = cap;
     }
     memmove(&x->players[i + 1], &x->players[i], (x->player_count - i) * sizeof *x->players);
-    x->players[i] = (player_place){player, server_id};
+    x->players[i] = (player_place){player, server_id, 0};
     x->player_count++;
+}
+
+/* ---- virtual clients ---- */
+
+static size_t client_lower_bound(const experience *x, int64_t player)
+{
+    size_t lo = 0, hi = x->client_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->clients[mid].player < player)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+client *experience_client(const experience *x, int64_t player)
+{
+    size_t i = client_lower_bound(x, player);
+    return i < x->client_count && x->clients[i].player == player ? x->clients[i].c : NULL;
+}
+
+static client *client_for(experience *x, int64_t player)
+{
+    client *c = experience_client(x, player);
+    if (c)
+        return c;
+    client_slot *p = vs_grow(x->clients, &x->client_cap, sizeof *x->clients, x->client_count + 1);
+    c = malloc(sizeof *c);
+    WORLD_ASSERT(x->w, p != NULL && c != NULL);
+    x->clients = p;
+    client_init(c, player, x->public_paths);
+    size_t i = client_lower_bound(x, player);
+    memmove(&x->clients[i + 1], &x->clients[i], (x->client_count - i) * sizeof *x->clients);
+    x->clients[i] = (client_slot){player, c};
+    x->client_count++;
+    return c;
+}
+
+static void disconnect_client(experience *x, int64_t player)
+{
+    client *c = experience_client(x, player);
+    if (c)
+        client_disconnect(c);
+}
+
+typedef struct replication {
+    experience *x;
+    int64_t player;
+    uint64_t session;
+    uint64_t seq;
+    vs_value *view;          /* a snapshot ... */
+    vs_change_list changes;  /* ... or changes */
+} replication;
+
+static void replication_free(void *arg)
+{
+    replication *rp = arg;
+    vs_free(rp->view);
+    vs_change_list_free(&rp->changes);
+    free(rp);
+}
+
+static void replication_arrive(void *arg)
+{
+    replication *rp = arg;
+    client *c = experience_client(rp->x, rp->player);
+    if (c) {
+        client_result res = rp->view ? client_apply_snapshot(c, rp->session, rp->seq, rp->view)
+                                     : client_apply_changes(c, rp->session, rp->seq, &rp->changes);
+        if (res != CLIENT_APPLIED)
+            history_note(&rp->x->hist, 0, "client.refused", rp->player, NULL, (int)res, (int64_t)rp->seq,
+                         0, client_result_name(res));
+    }
+    replication_free(rp);
+}
+
+/* A server replicates to its player's client: it gets there after the replication delay, in
+ * order, if the player is still on that server. */
+static void route_client(void *arg, server *srv, int64_t player, bool snapshot, uint64_t seq,
+                         const vs_value *view, const vs_change_list *changes)
+{
+    experience *x = arg;
+    size_t i = lower_bound(x, player);
+    if (i >= x->player_count || x->players[i].player != player || x->players[i].server != srv->id)
+        return; /* the player is not (or no longer) on that server */
+    replication *rp = calloc(1, sizeof *rp);
+    WORLD_ASSERT(x->w, rp != NULL);
+    *rp = (replication){.x = x, .player = player, .session = x->players[i].client_session, .seq = seq};
+    vs_change_list_init(&rp->changes);
+    if (snapshot)
+        rp->view = vs_copy(view);
+    else
+        WORLD_ASSERT(x->w, vs_change_list_copy(changes, &rp->changes) == VS_OK);
+    history_note(&x->hist, srv->id, snapshot ? "client.snapshot" : "client.changes", player, NULL, 0,
+                 (int64_t)seq, 0, NULL);
+    world_at_owned(x->w, x->w->now_us + x->lim.replication_delay_us, "client.arrive",
+                   replication_arrive, replication_free, rp);
 }
 
 static void unplace(experience *x, int64_t player)
 {
+    disconnect_client(x, player);
     size_t i = lower_bound(x, player);
     if (i < x->player_count && x->players[i].player == player) {
         memmove(&x->players[i], &x->players[i + 1], (x->player_count - i - 1) * sizeof *x->players);
@@ -81,9 +183,12 @@ static void server_stopped(void *arg, server *srv)
 {
     experience *x = arg;
     size_t kept = 0;
-    for (size_t i = 0; i < x->player_count; i++)
+    for (size_t i = 0; i < x->player_count; i++) {
         if (x->players[i].server != srv->id)
             x->players[kept++] = x->players[i];
+        else
+            disconnect_client(x, x->players[i].player);
+    }
     x->player_count = kept;
     recount(x);
     count_running(x);
@@ -105,10 +210,11 @@ vs_status experience_init(experience *x, world *w, const experience_config *cfg)
         return VS_ERR_NOMEM;
     x->purchases.hist = &x->hist;
     x->on_server_started = cfg->on_server_started;
+    x->public_paths = cfg->public_paths;
     x->on_server_started_arg = cfg->on_server_started_arg;
     server_env env = {.w = w, .lim = &x->lim, .faults = cfg->faults, .hist = &x->hist,
                       .ds = &x->ds, .ods = &x->ods, .msg = &x->msg, .purchases = &x->purchases,
-                      .store_config = &x->store_config};
+                      .store_config = &x->store_config, .client_send = route_client, .client_arg = x};
     for (size_t i = 0; i < cfg->server_count; i++) {
         const experience_server_config *sc = &cfg->servers[i];
         if (sc->id < 1 || sc->id > DS_MAX_SERVERS || x->servers[sc->id])
@@ -145,6 +251,11 @@ void experience_free(experience *x)
     for (size_t i = 0; i < x->call_count; i++)
         free(x->calls[i]);
     free(x->calls);
+    for (size_t i = 0; i < x->client_count; i++) {
+        client_free(x->clients[i].c);
+        free(x->clients[i].c);
+    }
+    free(x->clients);
     free(x->players);
     *x = (experience){0};
 }
@@ -202,6 +313,7 @@ vs_status experience_join(experience *x, int64_t player, int server_id, vs_sessi
         return st;
     }
     place(x, player, server_id);
+    x->players[lower_bound(x, player)].client_session = client_connect(client_for(x, player), server_id);
     recount(x);
     history_note(&x->hist, server_id, "player.join", player, NULL, 0, 0, 0, NULL);
     /* The platform offers the player's unfinished purchases again on every join. */
@@ -323,9 +435,10 @@ vs_status experience_shutdown(experience *x, int id)
     /* The platform removes every player from a closing server. */
     size_t kept = 0;
     for (size_t i = 0; i < x->player_count; i++) {
-        if (x->players[i].server == id)
+        if (x->players[i].server == id) {
             history_note(&x->hist, id, "player.leave", x->players[i].player, NULL, 0, 0, 0, NULL);
-        else
+            disconnect_client(x, x->players[i].player);
+        } else
             x->players[kept++] = x->players[i];
     }
     x->player_count = kept;

@@ -21,6 +21,7 @@
 #include "sim/limits.h"
 #include "sim/messaging.h"
 #include "sim/ordered.h"
+#include "sim/client.h"
 #include "sim/purchases.h"
 #include "sim/server.h"
 #include "sim/world.h"
@@ -43,12 +44,20 @@ typedef struct experience_config {
     /* Called each time a server starts, so the game can set it up (a receipt handler...). */
     void (*on_server_started)(void *arg, server *srv);
     void *on_server_started_arg;
+    const vs_public_paths *public_paths; /* what clients may see (borrowed), for their checks */
 } experience_config;
 
 typedef struct player_place {
     int64_t player;
     int server; /* the server the player is on */
+    uint64_t client_session; /* the client's connection to that server */
 } player_place;
+
+/* A player's virtual client, kept for the whole run (it outlives the player's sessions). */
+typedef struct client_slot {
+    int64_t player;
+    client *c;
+} client_slot;
 
 /* An engine call whose completion comes later (join, leave), kept until the run ends so a
  * server that stops before answering leaks nothing. */
@@ -76,6 +85,9 @@ typedef struct experience {
     size_t player_count, player_cap;
     engine_call **calls; /* every join and leave made, in order */
     size_t call_count, call_cap;
+    const vs_public_paths *public_paths;
+    client_slot *clients; /* sorted by player */
+    size_t client_count, client_cap;
 } experience;
 
 /* Builds the experience and starts the servers that do not start stopped. */
@@ -83,6 +95,9 @@ vs_status experience_init(experience *x, world *w, const experience_config *cfg)
 void experience_free(experience *x);
 
 server *experience_server(experience *x, int id);
+/* The player's virtual client, or NULL when the player never joined. */
+client *experience_client(const experience *x, int64_t player);
+
 /* The server a player is on, or 0. */
 int experience_player_server(const experience *x, int64_t player);
 

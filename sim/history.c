@@ -19,6 +19,7 @@ static const char *const note_whats[] = {
     "ds.commit", "ds.rerun", "ds.cache_hit", "ds.queued", "msg.delivered", "msg.lost",
     "msg.duplicated", "msg.dropped", "server.start", "server.crash", "server.freeze",
     "server.resume", "server.shutdown", "server.stop", "player.join", "player.leave",
+    "client.snapshot", "client.changes", "client.refused",
     "player.teleport", "purchase.bought", "purchase.recorded", "purchase.unrecorded",
     "purchase.no_handler", "purchase.late_reply", "purchase.extra_reply",
 };
@@ -199,7 +200,8 @@ const char *history_counter_names(void)
            "engine.remove, engine.edit, purchase.offer; and ds.commit, ds.rerun, ds.cache_hit, "
            "ds.queued, msg.delivered, msg.lost, msg.duplicated, msg.dropped, server.start, "
            "server.crash, server.freeze, server.resume, server.shutdown, server.stop, "
-           "player.join, player.leave, player.teleport, purchase.bought, purchase.recorded, "
+           "player.join, player.leave, player.teleport, client.snapshot, client.changes, "
+           "client.refused, purchase.bought, purchase.recorded, "
            "purchase.unrecorded, purchase.no_handler, purchase.late_reply, purchase.extra_reply";
 }
 

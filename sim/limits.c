@@ -89,6 +89,8 @@ const limit_param limit_params[] = {
          "messages one topic may deliver"),
     ROW("close_window", LIMIT_DURATION, close_window_us, 30 * SEC, 30 * SEC, 30 * SEC,
         "on shutdown, how long the server waits for its close handlers before it stops"),
+    ROW("replication_delay", LIMIT_DURATION, replication_delay_us, 50 * MS, 50 * MS, 50 * MS,
+        "how long replicated data takes from a server to its player's client (in order)"),
 };
 
 const size_t limit_param_count = sizeof limit_params / sizeof limit_params[0];

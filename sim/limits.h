@@ -80,6 +80,7 @@ typedef struct platform_limits {
 
     /* Servers */
     int64_t close_window_us; /* shutdown: how long close handlers may run */
+    int64_t replication_delay_us; /* from a server to its player's client */
 } platform_limits;
 
 typedef enum limit_unit {

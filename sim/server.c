@@ -234,6 +234,14 @@ static void p_msg_unsubscribe(void *ctx, vs_sub_id id)
     messaging_unsubscribe(srv->env.msg, id);
 }
 
+static void p_client_send(void *ctx, int64_t player, bool snapshot, uint64_t seq, const vs_value *view,
+                          const struct vs_change_list *changes)
+{
+    server *srv = ctx;
+    if (srv->env.client_send)
+        srv->env.client_send(srv->env.client_arg, srv, player, snapshot, seq, view, changes);
+}
+
 static void p_receipt_handler_set(void *ctx, vs_receipt_fn handler, void *arg)
 {
     server *srv = ctx;
@@ -271,6 +279,7 @@ static const vs_platform_ops server_ops = {
     .msg_subscribe = p_msg_subscribe,
     .msg_unsubscribe = p_msg_unsubscribe,
     .receipt_handler_set = p_receipt_handler_set,
+    .client_send = p_client_send,
     .emit = p_emit,
 };
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/platform.h"
+#include "core/replicate.h"
 #include "core/store.h"
 #include "sim/datastore.h"
 #include "sim/endpoint.h"
@@ -44,7 +45,11 @@ typedef struct server_env {
     ordered *ods;
     messaging *msg;
     purchases *purchases;
-    const vs_store_config *store_config; /* the engine store every incarnation opens */
+    const vs_store_config *store_config;
+    /* Where a server's replication goes (the experience routes it to the player's client). */
+    void (*client_send)(void *arg, server *srv, int64_t player, bool snapshot, uint64_t seq,
+                        const vs_value *view, const vs_change_list *changes);
+    void *client_arg; /* the engine store every incarnation opens */
 } server_env;
 
 struct server {
