@@ -21,9 +21,9 @@
  *      vs_retry_policy_check, and their refusals are reported at the step or key they concern.
  *
  * Server ids may be used (in steps, faults and expectations) before `servers` is read, and
- * products bought and handlers delivered to before `store` is read, so every use is noted as
- * it is read and checked at the end against the declared servers, products and handlers,
- * together with the steps against the duration. Lists that may be long (purchase ids, product
+ * products bought, handlers delivered to and the leaderboard read before `store` is read, so
+ * every use is noted as it is read and checked at the end against the declared servers,
+ * products, handlers and leaderboard, together with the steps against the duration. Lists that may be long (purchase ids, product
  * ids, handler names, migrations' versions) are checked for duplicates by sorting, never pair
  * by pair. Step lists are read the same way wherever they appear; only an operation
  * handler's list is given a payload, so only there may a step take an operand `from` it.
@@ -35,7 +35,9 @@
  * [0, duration), the servers are sorted by id with at least one (id 1 when the file declares
  * none), every server id used anywhere is declared, every purchase names a declared product
  * and has its own id, every delivery names a declared handler, handler names are unique,
- * and the migrations pass vs_migrations_check against the schema. */
+ * every leaderboard_check has the store's leaderboard to read, the public paths are the
+ * normalised set of vs_public_build, and the migrations pass vs_migrations_check against the
+ * schema. */
 #include "scenarios/loader.h"
 
 #include <dirent.h>
@@ -72,7 +74,7 @@
 #define MAX_ALIAS_COST ((uint64_t)64 << 20) /* what aliases may add, in approximate bytes */
 #define NODE_COST 32                       /* approximate bytes per value, for the above */
 #define MAX_QUOTE_CHARS 40                 /* characters of user text quoted in a message */
-#define MAX_KEYS 32                        /* keys of one mapping of the format */
+#define MAX_KEYS 48                        /* keys of one mapping of the format */
 #define MAX_SUGGEST_LEN 64                 /* longer unknown keys get no suggestion */
 #define STORE_NAME_MAX_CHARS 50            /* PLATFORM.md: names of stores */
 #define MAX_EXACT_INT 9007199254740992.0   /* 2^53 */
@@ -178,6 +180,7 @@ typedef struct reader {
     node **step_id;      /* per step: a purchase's id, for the check that ids are unique */
     node **step_product; /* per step: a purchase's product, checked against the catalogue */
     node **step_handler; /* per step: a delivery's handler, checked against the store's */
+    node **step_action;  /* per step: its action's key, for checks at the end */
     node *duration_node; /* the 'duration' value */
     server_ref *refs;    /* every use of a server id, in file order, checked at the end */
     size_t nrefs, refs_cap;
@@ -1999,6 +2002,8 @@ typedef struct args_ctx {
     int64_t *price;          /* purchase */
     node **handler_node;     /* deliver: the handler, checked against the store's at the end */
     bool *retry_dead;        /* dead_letter: retry (true) or drop */
+    node *streak_node;       /* daily: the expected streak, when given */
+    bool claimed;            /* daily: the claim must succeed */
 } args_ctx;
 
 static int read_at(reader *r, const char *key, node *v, void *obj)
@@ -2534,15 +2539,20 @@ typedef struct variant_group {
     const char *unknown; /* an unknown key is an "unknown <this>"; NULL: "unknown key" */
 } variant_group;
 
-static int check_stored(reader *r, node *args, void *ctx)
+/* Exactly one of 'equals' and 'absent: true' in `what` (stored, client_check). */
+static int equals_or_absent(reader *r, node *args, args_ctx *c, const char *what)
 {
-    args_ctx *c = ctx;
     if (c->has_equals && c->has_absent)
         return fail_node(r, c->absent_node,
-                         "use either 'equals' or 'absent: true' in 'stored', not both");
+                         "use either 'equals' or 'absent: true' in '%s', not both", what);
     if (!c->has_equals && !c->has_absent)
-        return fail_node(r, args, "missing 'equals' or 'absent: true' in 'stored'");
+        return fail_node(r, args, "missing 'equals' or 'absent: true' in '%s'", what);
     return 0;
+}
+
+static int check_stored(reader *r, node *args, void *ctx)
+{
+    return equals_or_absent(r, args, ctx, "stored");
 }
 
 /* join: server 1 unless it says otherwise (rejoin's absent server means "the same"). */
@@ -2587,6 +2597,250 @@ static int check_count(reader *r, node *args, void *ctx)
 }
 
 #define KEYS(t) t, sizeof t / sizeof t[0]
+
+/* --- what a client sees, the leaderboard, and the helpers kept in the profile (cooldowns,
+ * the daily reward, timed effects) --- */
+
+/* client_check: the path may be "" (the whole replica the client holds). */
+static int read_replica_path(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return parse_path(r, key, v, NULL, " (write \"\" for the whole replica)", c->path);
+}
+
+static int check_client_check(reader *r, node *args, void *ctx)
+{
+    args_ctx *c = ctx;
+    if (equals_or_absent(r, args, c, "client_check"))
+        return -1;
+    if (c->has_absent && c->path->count == 0)
+        return fail_node(r, c->absent_node,
+                         "the whole replica is never absent (a client that sees nothing holds "
+                         "an empty map): give 'absent: true' a path, like Wallet.Coins, or "
+                         "write equals: {}");
+    return 0;
+}
+
+/* The map inside the profile where a helper keeps its state: never the root. */
+static int read_state_path(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return parse_path(r, key, v,
+                      "the path must not be empty: it names the map inside the profile where "
+                      "the helper keeps its state, like Cooldowns",
+                      "", c->path);
+}
+
+static int read_top(reader *r, const char *key, node *v, void *obj)
+{
+    return read_page_size(r, key, v, obj);
+}
+
+/* Appends [k, v] to page (taking both, also on failure). */
+static vs_status push_pair(vs_value *page, vs_value *k, vs_value *v)
+{
+    vs_value *entry = vs_new_array();
+    vs_status st = VS_ERR_NOMEM;
+    if (entry && k && v && vs_array_push(entry, k) == VS_OK) {
+        k = NULL;
+        if (vs_array_push(entry, v) == VS_OK) {
+            v = NULL;
+            if (vs_array_push(page, entry) == VS_OK) {
+                entry = NULL;
+                st = VS_OK;
+            }
+        }
+    }
+    vs_free(entry);
+    vs_free(k);
+    vs_free(v);
+    return st;
+}
+
+/* leaderboard_check's expected top: a sequence of [player, value] pairs in rank order, kept
+ * as an array of two-item arrays [number, number]; each player at most once. */
+static int read_ranking(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    node *seq = deref(v);
+    char d[DBUF];
+    if (seq->kind != NODE_SEQ)
+        return fail_node(r, v,
+                         "expected a sequence of [player, value] pairs for '%s', like "
+                         "[[1, 12], [2, 7]] ([] for an empty leaderboard), found %s",
+                         key, describe(v, d, sizeof d));
+    if (seq->count > PAGE_SIZE_MAX)
+        return fail_node(r, v, "'%s' lists %zu entries, but a leaderboard check reads at most "
+                               "the top %d",
+                         key, seq->count, PAGE_SIZE_MAX);
+    c->page_node = v;
+    vs_free(*c->value);
+    *c->value = NULL;
+    vs_value *page = vs_new_array();
+    if (!page)
+        return nomem(r, v);
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = seq->items[i], *pair = deref(item);
+        if (pair->kind != NODE_SEQ || pair->count != 2) {
+            if (pair->kind == NODE_SEQ)
+                fail_node(r, item,
+                          "expected a [player, value] pair in '%s', found a sequence of %zu "
+                          "item%s",
+                          key, pair->count, pair->count == 1 ? "" : "s");
+            else
+                fail_node(r, item, "expected a [player, value] pair in '%s', like [1, 12], "
+                                   "found %s",
+                          key, describe(item, d, sizeof d));
+            vs_free(page);
+            return -1;
+        }
+        uint64_t player = 0;
+        int64_t value = 0;
+        if (read_uint(r, "player", pair->items[0], 1, (uint64_t)EXACT_INT_MAX, &player) ||
+            read_int(r, key, pair->items[1], -EXACT_INT_MAX, EXACT_INT_MAX, &value)) {
+            vs_free(page);
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (vs_number_of(vs_array_at(vs_array_at(page, j), 0)) != (double)player)
+                continue;
+            node *first = deref(seq->items[j]);
+            fail_node(r, pair->items[0],
+                      "player %" PRIu64 " is twice in '%s' (first at line %d, column %d): a "
+                      "leaderboard holds each player once",
+                      player, key, first->items[0]->line, first->items[0]->column);
+            vs_free(page);
+            return -1;
+        }
+        if (push_pair(page, vs_new_number((double)player), vs_new_number((double)value)) !=
+            VS_OK) {
+            vs_free(page);
+            return nomem(r, item);
+        }
+    }
+    *c->value = page;
+    return 0;
+}
+
+static int check_leaderboard_check(reader *r, node *args, void *ctx)
+{
+    args_ctx *c = ctx;
+    (void)args;
+    size_t n = vs_array_len(*c->value);
+    if (n > *c->page_size)
+        return fail_node(r, c->page_node,
+                         "'equals' lists %zu entries, but this check reads only the top %zu",
+                         n, *c->page_size);
+    return 0;
+}
+
+static int read_cooldown_name(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_text(r, key, v, "a cooldown name", 1, SIZE_MAX, c->text);
+}
+
+static int read_effect_name(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_text(r, key, v, "an effect name", 1, SIZE_MAX, c->text);
+}
+
+/* A cooldown's length, an effect's duration: > 0. */
+static int read_helper_time(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_positive_duration(r, key, v, NULL, c->timeout_us);
+}
+
+static const char *const cooldown_outcomes[] = {"started", "not_ready"};
+
+static int read_cooldown_outcome(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    size_t i;
+    if (read_choice(r, key, v, "outcome", cooldown_outcomes,
+                    sizeof cooldown_outcomes / sizeof *cooldown_outcomes, &i))
+        return -1;
+    *c->expect_cancel = i == 1;
+    return 0;
+}
+
+/* Streaks, like every number of a profile, stay within 2^53. */
+static int read_max_streak(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    *c->amount = (int64_t)u;
+    return 0;
+}
+
+static int read_claimed(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    if (read_bool(r, key, v, &c->claimed))
+        return -1;
+    *c->expect_cancel = !c->claimed;
+    return 0;
+}
+
+static int read_streak(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    uint64_t u;
+    if (read_uint(r, key, v, 1, (uint64_t)EXACT_INT_MAX, &u))
+        return -1;
+    *c->index = (size_t)u;
+    c->streak_node = v;
+    return 0;
+}
+
+static const key_spec daily_expect_keys[] = {
+    {"claimed", true, read_claimed},
+    {"streak", false, read_streak},
+};
+
+/* daily's outcome: {claimed: true, streak: 2} or {claimed: false}. */
+static int read_daily_outcome(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    c->streak_node = NULL;
+    if (expect_mapping(r, key, v, " (like {claimed: true, streak: 1} or {claimed: false})") ||
+        read_mapping(r, v, "'expect'", KEYS(daily_expect_keys), c))
+        return -1;
+    if (c->claimed && !c->streak_node)
+        return fail_node(r, v, "missing 'streak' in 'expect': a claimed daily reward makes a "
+                               "streak, like {claimed: true, streak: 1}");
+    if (!c->claimed && c->streak_node)
+        return fail_node(r, c->streak_node,
+                         "'streak' is only for a claimed reward: with claimed: false, write "
+                         "{claimed: false} alone");
+    return 0;
+}
+
+static int check_daily(reader *r, node *args, void *ctx)
+{
+    args_ctx *c = ctx;
+    (void)args;
+    if (c->streak_node && (int64_t)*c->index > *c->amount)
+        return fail_node(r, c->streak_node,
+                         "streak %zu is more than max_streak %" PRId64 ": a streak stays at "
+                         "most max_streak",
+                         *c->index, *c->amount);
+    return 0;
+}
+
+static int read_active(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    bool active;
+    if (read_bool(r, key, v, &active))
+        return -1;
+    *c->expect_cancel = !active;
+    return 0;
+}
 
 /* --- step lists: the declarative steps of core/steps.h, in an edit, a repair, a migration
  * and a validator. A list is a sequence of one-key mappings, the key naming the step's kind
@@ -3108,6 +3362,43 @@ static const key_spec dead_letter_keys[] = {
     {"outcome", false, read_dead_letter_outcome},
 };
 
+static const key_spec client_check_keys[] = {
+    {"player", true, read_player},
+    {"path", true, read_replica_path},
+    {"equals", false, read_any_value},
+    {"absent", false, read_absent},
+};
+static const key_spec leaderboard_check_keys[] = {
+    {"server", true, read_server},
+    {"top", true, read_top},
+    {"equals", true, read_ranking},
+};
+static const key_spec cooldown_keys[] = {
+    {"player", true, read_player},
+    {"name", true, read_cooldown_name},
+    {"length", true, read_helper_time},
+    {"path", true, read_state_path},
+    {"expect", true, read_cooldown_outcome},
+};
+static const key_spec daily_keys[] = {
+    {"player", true, read_player},
+    {"path", true, read_state_path},
+    {"max_streak", true, read_max_streak},
+    {"expect", true, read_daily_outcome},
+};
+static const key_spec effect_add_keys[] = {
+    {"player", true, read_player},
+    {"name", true, read_effect_name},
+    {"duration", true, read_helper_time},
+    {"path", true, read_state_path},
+};
+static const key_spec effect_check_keys[] = {
+    {"player", true, read_player},
+    {"name", true, read_effect_name},
+    {"path", true, read_state_path},
+    {"active", true, read_active},
+};
+
 static const variant_spec step_actions[] = {
     {"join", STEP_JOIN, KEYS(join_keys), check_join, "{player: 1}"},
     {"leave", STEP_LEAVE, KEYS(player_keys), NULL, "{player: 1}"},
@@ -3137,6 +3428,18 @@ static const variant_spec step_actions[] = {
      "{server: 1, player: 1, id: op-1, handler: grant}"},
     {"dead_letter", STEP_DEAD_LETTER, KEYS(dead_letter_keys), NULL,
      "{server: 1, player: 1, id: op-1, action: retry}"},
+    {"client_check", STEP_CLIENT_CHECK, KEYS(client_check_keys), check_client_check,
+     "{player: 1, path: Wallet.Coins, equals: 10}"},
+    {"leaderboard_check", STEP_LEADERBOARD_CHECK, KEYS(leaderboard_check_keys),
+     check_leaderboard_check, "{server: 1, top: 3, equals: [[1, 10]]}"},
+    {"cooldown", STEP_COOLDOWN, KEYS(cooldown_keys), NULL,
+     "{player: 1, name: dash, length: 30s, path: Cooldowns, expect: started}"},
+    {"daily", STEP_DAILY, KEYS(daily_keys), check_daily,
+     "{player: 1, path: Daily, max_streak: 7, expect: {claimed: true, streak: 1}}"},
+    {"effect_add", STEP_EFFECT_ADD, KEYS(effect_add_keys), NULL,
+     "{player: 1, name: speed, duration: 1m, path: Effects}"},
+    {"effect_check", STEP_EFFECT_CHECK, KEYS(effect_check_keys), NULL,
+     "{player: 1, name: speed, path: Effects, active: true}"},
 };
 
 static const variant_group step_group = {
@@ -3852,6 +4155,70 @@ static int read_receipt_keep(reader *r, const char *key, node *v, void *obj)
     return read_positive_int(r, key, v, "the engine's default, 1000", &st->receipt_keep);
 }
 
+/* The paths clients may see: a non-empty list ("" publishes the whole profile); overlaps
+ * and repeats are fine, vs_public_build normalises them. */
+static int read_public(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    node *seq = deref(v);
+    char d[DBUF];
+    if (seq->kind != NODE_SEQ)
+        return fail_node(r, v, "expected a sequence of paths for '%s', like [Wallet.Coins, "
+                               "Profile], found %s",
+                         key, describe(v, d, sizeof d));
+    if (seq->count == 0)
+        return fail_node(r, v, "'%s' lists no path (leave it out when nothing is public)",
+                         key);
+    vs_path *paths = calloc(seq->count, sizeof *paths);
+    if (!paths)
+        return nomem(r, v);
+    int rc = 0;
+    for (size_t i = 0; i < seq->count && rc == 0; i++)
+        rc = parse_path(r, key, seq->items[i], NULL, " (write \"\" for the whole profile)",
+                        &paths[i]);
+    if (rc == 0) {
+        vs_public_free(&st->public_paths);
+        vs_status s = vs_public_build(paths, seq->count, &st->public_paths);
+        if (s == VS_ERR_NOMEM)
+            rc = nomem(r, v);
+        else if (s != VS_OK)
+            rc = fail_node(r, v, "internal error: the public paths are refused: %s",
+                           vs_status_message(s));
+    }
+    for (size_t i = 0; i < seq->count; i++)
+        vs_path_free(&paths[i]);
+    free(paths);
+    return rc;
+}
+
+static int read_leaderboard_store(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    return read_text(r, key, v, "an ordered store name", 1, STORE_NAME_MAX_CHARS,
+                     &st->leaderboard_store);
+}
+
+static int read_leaderboard_path(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    return parse_path(r, key, v,
+                      "the leaderboard's path must not be empty: it names the number of the "
+                      "profile that the leaderboard mirrors, like Stats.Wins",
+                      "", &st->leaderboard_path);
+}
+
+static const key_spec leaderboard_keys[] = {
+    {"store", true, read_leaderboard_store},
+    {"path", true, read_leaderboard_path},
+};
+
+static int read_leaderboard(reader *r, const char *key, node *v, void *obj)
+{
+    if (expect_mapping(r, key, v, " (like {store: Wins, path: Stats.Wins})"))
+        return -1;
+    return read_mapping(r, v, "'leaderboard'", KEYS(leaderboard_keys), obj);
+}
+
 static const key_spec store_keys[] = {
     {"name", true, read_store_name},
     {"template", true, read_template},
@@ -3866,6 +4233,8 @@ static const key_spec store_keys[] = {
     {"handlers", false, read_handlers},
     {"op_max_attempts", false, read_op_max_attempts},
     {"receipt_keep", false, read_receipt_keep},
+    {"public", false, read_public},
+    {"leaderboard", false, read_leaderboard},
 };
 
 /* The migrations against the schema, once both are read (in whatever order they are
@@ -3939,7 +4308,9 @@ static int read_script(reader *r, const char *key, node *v, void *obj)
     r->step_id = calloc(seq->count, sizeof *r->step_id);
     r->step_product = calloc(seq->count, sizeof *r->step_product);
     r->step_handler = calloc(seq->count, sizeof *r->step_handler);
-    if (!s->steps || !r->step_at || !r->step_id || !r->step_product || !r->step_handler)
+    r->step_action = calloc(seq->count, sizeof *r->step_action);
+    if (!s->steps || !r->step_at || !r->step_id || !r->step_product || !r->step_handler ||
+        !r->step_action)
         return nomem(r, v);
     s->step_count = seq->count; /* zeroed steps free cleanly if a later one fails */
     char list[512], d[DBUF];
@@ -3967,6 +4338,9 @@ static int read_script(reader *r, const char *key, node *v, void *obj)
         if (read_variant(r, &step_group, item, &c, &chosen))
             return -1;
         st->kind = (scenario_step_kind)chosen->kind;
+        for (size_t p = 0; p < m->count / 2; p++)
+            if (is_key(m->items[2 * p], chosen->name))
+                r->step_action[i] = m->items[2 * p];
     }
     return unique_purchase_ids(r, s);
 }
@@ -4676,9 +5050,23 @@ static int check_deliveries(reader *r, const scenario *s)
     return rc;
 }
 
+/* Every leaderboard_check has a leaderboard to read (read wherever `store` is). */
+static int check_leaderboard_steps(reader *r, const scenario *s)
+{
+    if (s->store.leaderboard_store)
+        return 0;
+    for (size_t i = 0; i < s->step_count; i++)
+        if (s->steps[i].kind == STEP_LEADERBOARD_CHECK)
+            return fail_node(r, r->step_action[i],
+                             "'leaderboard_check' reads the store's leaderboard, but the store "
+                             "has none: add one to 'store', like leaderboard: {store: Wins, "
+                             "path: Stats.Wins}");
+    return 0;
+}
+
 /* Every step before the end, every server id used declared, every product bought and every
- * handler delivered to declared, the default server when none is declared, then the steps
- * in time order (equal times in file order). */
+ * handler delivered to declared, a leaderboard for every leaderboard_check, the default
+ * server when none is declared, then the steps in time order (equal times in file order). */
 static int finish_scenario(reader *r, scenario *s)
 {
     char a[QBUF], d[QBUF];
@@ -4704,7 +5092,7 @@ static int finish_scenario(reader *r, scenario *s)
                              ref->by_default, ref->id, list);
         return fail_node(r, ref->at, "server %d is not declared (%s)", ref->id, list);
     }
-    if (check_purchases(r, s) || check_deliveries(r, s))
+    if (check_purchases(r, s) || check_deliveries(r, s) || check_leaderboard_steps(r, s))
         return -1;
     if (s->server_count == 0) {
         s->servers = calloc(1, sizeof *s->servers);
@@ -4809,6 +5197,7 @@ int loader_load_text(const char *file, const char *text, size_t len, scenario **
     free(r.step_id);
     free(r.step_product);
     free(r.step_handler);
+    free(r.step_action);
     free(r.refs);
     tree_free(&r);
     return rc ? -1 : 0;

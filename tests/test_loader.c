@@ -2397,6 +2397,257 @@ static void test_operation_shapes(void **state)
 }
 
 /* vs_migrations_check is quadratic in the number of migrations: a store has at most 10000. */
+/* ---- what a client sees, the leaderboard, and the helpers ---- */
+
+static void test_helpers_scenario(void **state)
+{
+    (void)state;
+    scenario *s = load_ok_file("good/helpers.yaml");
+    const scenario_store *st = &s->store;
+    /* normalised: sorted, the repeat and the path under Wallet.Coins gone */
+    assert_int_equal(st->public_paths.count, 2);
+    assert_path(&st->public_paths.paths[0], "Profile");
+    assert_path(&st->public_paths.paths[1], "Wallet.Coins");
+    assert_string_equal(st->leaderboard_store, "Wins");
+    assert_path(&st->leaderboard_path, "Stats.Wins");
+
+    static const struct {
+        int64_t at_us;
+        scenario_step_kind kind;
+        int64_t player;
+        int server;
+        const char *path;
+        const char *text;
+        int64_t timeout_us;
+        int64_t amount;
+        size_t index;
+        size_t page_size;
+        bool expect_cancel;
+        int line;
+    } want[] = {
+        {1000000, STEP_CLIENT_CHECK, 2, 0, "Profile.Hidden", NULL, 0, 0, 0, 0, false, 14},
+        {2000000, STEP_CLIENT_CHECK, 3, 0, "", NULL, 0, 0, 0, 0, false, 15},
+        {3000000, STEP_LEADERBOARD_CHECK, 0, 2, "", NULL, 0, 0, 0, 3, false, 16},
+        {3000000, STEP_LEADERBOARD_CHECK, 0, 1, "", NULL, 0, 0, 0, 100, false, 17},
+        {4000000, STEP_COOLDOWN, 1, 0, "Cooldowns", "dash", 30000000, 0, 0, 0, false, 18},
+        {5000000, STEP_COOLDOWN, 4, 0, "State.Cd", "42", 250000, 0, 0, 0, true, 25},
+        {6000000, STEP_DAILY, 1, 0, "Daily", NULL, 0, 7, 2, 0, false, 26},
+        {7000000, STEP_DAILY, 5, 0, "Rewards.Daily", NULL, 0, 1, 0, 0, true, 27},
+        {8000000, STEP_EFFECT_ADD, 1, 0, "Effects", "speed", 60000000, 0, 0, 0, false, 28},
+        {9000000, STEP_CLIENT_CHECK, 1, 0, "Wallet.Coins", NULL, 0, 0, 0, 0, false, 13},
+        {10000000, STEP_EFFECT_CHECK, 1, 0, "Effects", "speed", 0, 0, 0, 0, false, 29},
+        {11000000, STEP_EFFECT_CHECK, 6, 0, "Buffs.Timed", "sp\xc3\xa9" "ed", 0, 0, 0, 0, true,
+         30},
+    };
+    assert_int_equal(s->step_count, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < s->step_count; i++) {
+        const scenario_step *x = &s->steps[i];
+        assert_true(x->at_us == want[i].at_us);
+        assert_int_equal(x->kind, want[i].kind);
+        assert_true(x->player == want[i].player);
+        assert_int_equal(x->server, want[i].server);
+        assert_path(&x->path, want[i].path);
+        if (want[i].text)
+            assert_string_equal(x->text, want[i].text);
+        else
+            assert_null(x->text);
+        assert_true(x->timeout_us == want[i].timeout_us);
+        assert_true(x->amount == want[i].amount);
+        assert_int_equal(x->index, want[i].index);
+        assert_int_equal(x->page_size, want[i].page_size);
+        assert_int_equal(x->expect_cancel, want[i].expect_cancel);
+        assert_int_equal(x->pos.line, want[i].line);
+        assert_int_equal(x->pos.column, 5);
+        assert_null(x->topic);
+        assert_null(x->store);
+        assert_null(x->key);
+        assert_false(x->ascending);
+        assert_int_equal(x->expect_status, VS_OK);
+        assert_int_equal(x->edit.count, 0);
+        bool has_value = x->kind == STEP_LEADERBOARD_CHECK ||
+                         (x->kind == STEP_CLIENT_CHECK && x->player != 2);
+        if (!has_value)
+            assert_null(x->value);
+    }
+    /* client_check: absent is NULL; equals any value, also for the whole replica */
+    const vs_value *v = s->steps[1].value;
+    assert_int_equal(vs_type_of(v), VS_MAP);
+    assert_int_equal(vs_map_len(v), 1);
+    assert_number_value(get(get(v, "Wallet"), "Coins"), 5);
+    assert_number_value(s->steps[9].value, 10);
+    /* leaderboard_check: [player, value] pairs as arrays of two numbers, in order */
+    v = s->steps[2].value;
+    assert_int_equal(vs_type_of(v), VS_ARRAY);
+    assert_int_equal(vs_array_len(v), 2);
+    assert_int_equal(vs_array_len(vs_array_at(v, 0)), 2);
+    assert_number_value(vs_array_at(vs_array_at(v, 0), 0), 1);
+    assert_number_value(vs_array_at(vs_array_at(v, 0), 1), 10);
+    assert_int_equal(vs_array_len(vs_array_at(v, 1)), 2);
+    assert_number_value(vs_array_at(vs_array_at(v, 1), 0), 2);
+    assert_number_value(vs_array_at(vs_array_at(v, 1), 1), -7);
+    v = s->steps[3].value;
+    assert_int_equal(vs_type_of(v), VS_ARRAY);
+    assert_int_equal(vs_array_len(v), 0);
+    scenario_free(s);
+}
+
+/* Without the new keys: nothing public, no leaderboard; "" publishes the whole profile. */
+static void test_helpers_defaults(void **state)
+{
+    (void)state;
+    scenario *s = load_ok_text(HEAD "script: []\n");
+    assert_int_equal(s->store.public_paths.count, 0);
+    assert_null(s->store.leaderboard_store);
+    assert_int_equal(s->store.leaderboard_path.count, 0);
+    scenario_free(s);
+    s = load_ok_text("name: t\nduration: 10s\nstore: {name: S, template: {}, public: [a.b, \"\", "
+                     "c]}\nscript:\n  - {at: 1s, daily: {player: 1, path: D, max_streak: 3, "
+                     "expect: {streak: 3, claimed: true}}}\n");
+    assert_int_equal(s->store.public_paths.count, 1);
+    assert_int_equal(s->store.public_paths.paths[0].count, 0);
+    assert_true(s->steps[0].amount == 3);
+    assert_int_equal(s->steps[0].index, 3);
+    assert_false(s->steps[0].expect_cancel);
+    scenario_free(s);
+}
+
+static void test_helper_errors(void **state)
+{
+    (void)state;
+#define STEP(action) HEAD "script:\n  - {at: 1s, " action "}\n"
+#define LB "name: t\nduration: 10s\nstore: {name: S, template: {}, leaderboard: {store: W, " \
+           "path: a}}\nscript:\n"
+    /* the brief's cases: a leaderboard_check without store.leaderboard (checked at the end,
+     * reported at the action's key) */
+    expect_text_error(STEP("leaderboard_check: {server: 1, top: 3, equals: [[1, 10]]}"), 5, 14,
+                      "'leaderboard_check' reads the store's leaderboard, but the store has "
+                      "none: add one to 'store', like leaderboard: {store: Wins, path: "
+                      "Stats.Wins}");
+    /* ... a daily claimed without a streak, at the expect mapping */
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 7, expect: {claimed: "
+                           "true}}"),
+                      5, 65, "missing 'streak' in 'expect': a claimed daily reward makes a "
+                             "streak, like {claimed: true, streak: 1}");
+    /* ... top 0 */
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, top: 0, equals: []}}\n", 5,
+                      50, "expected an integer from 1 to 100 for 'top', found 0");
+    /* ... an unknown expect value, with a suggestion */
+    expect_text_error(STEP("cooldown: {player: 1, name: d, length: 1s, path: C, expect: "
+                           "strated}"),
+                      5, 74, "unknown outcome 'strated' for 'expect' (did you mean 'started'?)");
+    expect_text_error(STEP("cooldown: {player: 1, name: d, length: 1s, path: C, expect: "
+                           "not_redy}"),
+                      5, 74,
+                      "unknown outcome 'not_redy' for 'expect' (did you mean 'not_ready'?)");
+    expect_text_error(STEP("cooldown: {player: 1, name: d, length: 1s, path: C, expect: "
+                           "done}"),
+                      5, 74,
+                      "unknown outcome 'done' for 'expect' (expected one of started, "
+                      "not_ready)");
+    /* more */
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 7, expect: {claimed: "
+                           "false, streak: 1}}"),
+                      5, 90, "'streak' is only for a claimed reward");
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 7, expect: {claimed: "
+                           "true, streak: 8}}"),
+                      5, 89, "streak 8 is more than max_streak 7");
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 0, expect: {claimed: "
+                           "false}}"),
+                      5, 54, "expected an integer from 1 to 9007199254740992 for 'max_streak', "
+                             "found 0");
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 7, expect: claimed}"), 5,
+                      65, "expected a mapping for 'expect' (like {claimed: true, streak: 1} or "
+                          "{claimed: false}), found a string 'claimed'");
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 7, expect: {streak: 1}}"), 5,
+                      65, "missing required key 'claimed' in 'expect'");
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 7, expect: {claimd: true}}"),
+                      5, 66, "unknown key 'claimd' (did you mean 'claimed'?)");
+    expect_text_error(STEP("daily: {player: 1, path: D, max_streak: 7}"), 5, 21,
+                      "missing required key 'expect' in 'daily'");
+    expect_text_error(STEP("effect_add: {player: 1, name: s, duration: 0s, path: E}"), 5, 57,
+                      "'duration' must be longer than 0");
+    expect_text_error(STEP("cooldown: {player: 1, name: d, length: -1s, path: C, expect: "
+                           "started}"),
+                      5, 53, "'length'");
+    expect_text_error(STEP("effect_add: {player: 1, name: s, duration: 1s, path: \"\"}"), 5, 67,
+                      "the path must not be empty: it names the map inside the profile where "
+                      "the helper keeps its state, like Cooldowns");
+    expect_text_error(STEP("effect_add: {player: 1, name: \"\", duration: 1s, path: E}"), 5, 44,
+                      "'name' must not be empty");
+    expect_text_error(STEP("effect_check: {player: 1, name: s, path: E, active: yes}"), 5, 66,
+                      "expected true or false for 'active', found a string 'yes'");
+    expect_text_error(STEP("effect_check: {player: 1, name: s, path: E}"), 5, 28,
+                      "missing required key 'active' in 'effect_check'");
+    expect_text_error(STEP("efect_check: {player: 1, name: s, path: E, active: true}"), 5, 14,
+                      "unknown key 'efect_check' (did you mean 'effect_check'?)");
+    /* client_check: exactly one of equals and absent; the whole replica is never absent */
+    expect_text_error(STEP("client_check: {player: 1, path: a}"), 5, 28,
+                      "missing 'equals' or 'absent: true' in 'client_check'");
+    expect_text_error(STEP("client_check: {player: 1, path: a, equals: 1, absent: true}"), 5,
+                      68, "use either 'equals' or 'absent: true' in 'client_check', not both");
+    expect_text_error(STEP("client_check: {player: 1, path: '', absent: true}"), 5, 58,
+                      "the whole replica is never absent");
+    expect_text_error(STEP("client_check: {player: 1, path: a..b, equals: 1}"), 5, 46,
+                      "malformed path 'a..b'");
+    /* leaderboard_check's pairs */
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, top: 1, equals: [[1, 2], "
+                         "[2, 1]]}}\n",
+                      5, 61, "'equals' lists 2 entries, but this check reads only the top 1");
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, top: 5, equals: [[1, 2], "
+                         "[1, 1]]}}\n",
+                      5, 71, "player 1 is twice in 'equals' (first at line 5, column 63)");
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, top: 5, equals: [[0, "
+                         "2]]}}\n",
+                      5, 63, "expected an integer from 1 to 9007199254740992 for 'player', "
+                             "found 0");
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, top: 5, equals: [[1, "
+                         "2.5]]}}\n",
+                      5, 66, "expected an integer for 'equals', found a number '2.5'");
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, top: 5, equals: [[1]]}}\n",
+                      5, 62, "expected a [player, value] pair in 'equals', found a sequence of 1 "
+                             "item");
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, top: 5, equals: {a: 1}}}\n",
+                      5, 61, "expected a sequence of [player, value] pairs for 'equals'");
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 3, top: 5, equals: []}}\n", 5,
+                      42, "server 3 is not declared");
+    expect_text_error(LB "  - {at: 1s, leaderboard_check: {server: 1, equals: []}}\n", 5, 33,
+                      "missing required key 'top' in 'leaderboard_check'");
+    /* the store's keys */
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, public: "
+                      "[]}\n",
+                      4, 40, "'public' lists no path (leave it out when nothing is public)");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, public: "
+                      "Wallet}\n",
+                      4, 40, "expected a sequence of paths for 'public', like [Wallet.Coins, "
+                             "Profile], found a string 'Wallet'");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, public: "
+                      "[a, b.]}\n",
+                      4, 44, "malformed path 'b.'");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, public: "
+                      "[a, [b]]}\n",
+                      4, 44, "expected a path like Wallet.Coins for 'public', found a sequence");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, "
+                      "leaderboard: {store: W}}\n",
+                      4, 45, "missing required key 'path' in 'leaderboard'");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, "
+                      "leaderboard: {store: W, path: ''}}\n",
+                      4, 62, "the leaderboard's path must not be empty");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, "
+                      "leaderboard: {store: '', path: a}}\n",
+                      4, 53,
+                      "expected an ordered store name of 1 to 50 characters for 'store', found "
+                      "0");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, "
+                      "leaderboard: Wins}\n",
+                      4, 45, "expected a mapping for 'leaderboard' (like {store: Wins, path: "
+                             "Stats.Wins}), found a string 'Wins'");
+    expect_text_error("name: t\nduration: 10s\nscript: []\nstore: {name: S, template: {}, "
+                      "leaderbord: {store: W, path: a}}\n",
+                      4, 32, "unknown key 'leaderbord' (did you mean 'leaderboard'?)");
+#undef LB
+#undef STEP
+}
+
 static void test_migration_limit(void **state)
 {
     (void)state;
@@ -2650,6 +2901,7 @@ static void test_fuzz(void **state)
     fuzz_fixture("good/platform.yaml");
     fuzz_fixture("good/engine.yaml");
     fuzz_fixture("good/operations.yaml");
+    fuzz_fixture("good/helpers.yaml");
 }
 
 int main(void)
@@ -2695,6 +2947,9 @@ int main(void)
         cmocka_unit_test(test_operations_defaults),
         cmocka_unit_test(test_operation_errors),
         cmocka_unit_test(test_operation_shapes),
+        cmocka_unit_test(test_helpers_scenario),
+        cmocka_unit_test(test_helpers_defaults),
+        cmocka_unit_test(test_helper_errors),
         cmocka_unit_test(test_migration_limit),
         cmocka_unit_test(test_expand_paths),
         cmocka_unit_test(test_nothing_printed),
