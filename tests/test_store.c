@@ -2058,6 +2058,85 @@ static void operations_still_apply_after_the_critical_state_was_entered(void **s
     assert_true(stored_number(f, 17, "Wallet.Coins") == 4);
 }
 
+/* ---- the receipt handler ---- */
+
+typedef struct receipt_answer {
+    int calls;
+    vs_receipt_decision decision;
+} receipt_answer;
+
+static void on_receipt(void *arg, vs_receipt_decision decision)
+{
+    receipt_answer *a = arg;
+    a->calls++;
+    a->decision = decision;
+}
+
+static vs_status grant_gems(void *arg, vs_value *draft, const vs_value *payload, char *why, size_t size)
+{
+    int *calls = arg;
+    (*calls)++;
+    vs_path p;
+    vs_path_parse("Wallet.Coins", &p);
+    vs_status st = vs_path_add(draft, &p, 100);
+    vs_path_free(&p);
+    return st;
+}
+
+static void receipts_are_granted_once_and_only_after_the_save(void **state)
+{
+    fixture *f = *state;
+    int grants = 0;
+    static vs_op_handler handlers[1];
+    handlers[0] = (vs_op_handler){"gems", grant_gems, &grants};
+    open_store(f, (vs_store_config){.handlers = handlers, .handler_count = 1});
+    load(f, 18);
+    vs_receipt r = {.purchase_id = "P-9", .player = 18, .product = 7, .price = 99};
+    receipt_answer first = {0};
+    vs_store_process_receipt(f->store, &r, "gems", on_receipt, &first);
+    fake_complete(&f->fp, fake_oldest_open(&f->fp), 0); /* the grant is in the inbox */
+    assert_int_equal(first.calls, 0);
+    fake_complete(&f->fp, fake_oldest_open(&f->fp), 0); /* the holder sees it, applies it */
+    assert_int_equal(grants, 1);
+    assert_int_equal(first.calls, 0);                  /* not before the receipt is saved */
+    fake_complete(&f->fp, fake_oldest_open(&f->fp), 0); /* effect and receipt written */
+    assert_int_equal(first.calls, 1);
+    assert_int_equal(first.decision, VS_RECEIPT_GRANTED);
+    assert_true(stored_number(f, 18, "Wallet.Coins") == 100);
+    /* The platform offers it again (its record failed): granted at once, not again. */
+    receipt_answer again = {0};
+    vs_store_process_receipt(f->store, &r, "gems", on_receipt, &again);
+    fake_complete_all(&f->fp);
+    assert_int_equal(again.decision, VS_RECEIPT_GRANTED);
+    assert_int_equal(grants, 1);
+    assert_true(stored_number(f, 18, "Wallet.Coins") == 100);
+}
+
+static void a_receipt_for_a_player_held_elsewhere_is_not_processed_yet(void **state)
+{
+    fixture *f = *state;
+    int grants = 0;
+    static vs_op_handler handlers[1];
+    handlers[0] = (vs_op_handler){"gems", grant_gems, &grants};
+    open_store(f, (vs_store_config){.handlers = handlers, .handler_count = 1});
+    put_profile(f, 19, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, "other.2#1",
+                "abcdabcdabcdabcd", 0);
+    vs_receipt r = {.purchase_id = "P-10", .player = 19, .product = 7, .price = 99};
+    receipt_answer a = {0};
+    vs_store_process_receipt(f->store, &r, "gems", on_receipt, &a);
+    fake_complete_all(&f->fp);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(a.decision, VS_RECEIPT_NOT_PROCESSED_YET);
+    assert_int_equal(grants, 0);
+    assert_int_equal(meta_len(f, 19, "inbox"), 1); /* the holder will apply it */
+    /* Another receipt for a player with no profile at all. */
+    vs_receipt none = {.purchase_id = "P-11", .player = 20, .product = 7, .price = 1};
+    receipt_answer b = {0};
+    vs_store_process_receipt(f->store, &none, "gems", on_receipt, &b);
+    fake_complete_all(&f->fp);
+    assert_int_equal(b.decision, VS_RECEIPT_NOT_PROCESSED_YET);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2146,6 +2225,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(receipts_are_pruned_oldest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(an_effect_applied_by_a_session_that_loses_its_lease_is_not_written, setup, teardown),
         cmocka_unit_test_setup_teardown(operations_still_apply_after_the_critical_state_was_entered, setup, teardown),
+        cmocka_unit_test_setup_teardown(receipts_are_granted_once_and_only_after_the_save, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_receipt_for_a_player_held_elsewhere_is_not_processed_yet, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
