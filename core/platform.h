@@ -175,7 +175,7 @@ typedef struct vs_platform_ops {
      * another server's). */
     vs_time_us (*now)(void *ctx);
     /* 64 random bits from this server's stream. */
-    uint64_t (*random)(void *ctx);
+    uint64_t (*random_bits)(void *ctx);
     vs_timer_id (*timer_start)(void *ctx, vs_time_us delay_us, vs_timer_fn fn, void *arg);
     void (*timer_cancel)(void *ctx, vs_timer_id id);
 

@@ -5,7 +5,7 @@
  *
  *     d = vs_retry_decide(&policy, code, attempts, closing);
  *     if (d.action == VS_RETRY_AGAIN)
- *         start a timer of vs_retry_delay_us(&policy, attempts, closing, random()), then try again
+ *         start a timer of vs_retry_delay_us(&policy, attempts, closing, random_bits()), then try again
  *
  * so both calls take the same number: "attempts made so far", which is also "the number of the
  * retry about to be scheduled". Errors are classified by core/ds_error.h: caller errors are never

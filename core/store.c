@@ -295,7 +295,7 @@ static void note_success(vs_store *store)
 
 static int64_t retry_delay(vs_store *store, unsigned attempt)
 {
-    return vs_retry_delay_us(&store->retry, (int)attempt, store->closing, ops(store)->random(pctx(store)));
+    return vs_retry_delay_us(&store->retry, (int)attempt, store->closing, ops(store)->random_bits(pctx(store)));
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -1307,7 +1307,7 @@ static void schedule_autosave(session *s, bool first)
         tick = 1;
     int64_t delay = tick;
     if (first)
-        delay = 1 + (int64_t)(ops(store)->random(pctx(store)) % (uint64_t)tick);
+        delay = 1 + (int64_t)(ops(store)->random_bits(pctx(store)) % (uint64_t)tick);
     s->tick_us = delay;
     cancel_timer(store, &s->autosave_timer);
     s->autosave_timer = start_timer(store, delay, autosave_tick, s);
@@ -1559,7 +1559,7 @@ vs_status vs_store_join(vs_store *store, int64_t user_id, vs_session_fn done, vo
     s->on_loaded = done;
     s->loaded_arg = arg;
     s->last_reason = VS_OK;
-    snprintf(s->token, sizeof s->token, "%016" PRIx64, ops(store)->random(pctx(store)));
+    snprintf(s->token, sizeof s->token, "%016" PRIx64, ops(store)->random_bits(pctx(store)));
     vs_status st = insert_session(store, s);
     if (st != VS_OK) {
         session_free(s);

@@ -258,7 +258,7 @@ static void p_emit(void *ctx, const vs_event *event)
 static const vs_platform_ops server_ops = {
     .server_name = p_server_name,
     .now = p_now,
-    .random = p_random,
+    .random_bits = p_random,
     .timer_start = p_timer_start,
     .timer_cancel = p_timer_cancel,
     .ds_get = p_ds_get,

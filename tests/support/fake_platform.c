@@ -221,7 +221,7 @@ static void fake_emit(void *ctx, const vs_event *event)
 static const vs_platform_ops fake_ops = {
     .server_name = fake_name,
     .now = fake_now,
-    .random = fake_random,
+    .random_bits = fake_random,
     .timer_start = fake_timer_start,
     .timer_cancel = fake_timer_cancel,
     .ds_get = fake_get,
