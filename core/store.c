@@ -131,6 +131,7 @@ struct session {
     vs_value *failed;     /* id -> {attempts, error}: failed attempts not written yet */
     vs_value *tried;      /* id -> the autosave round of its last attempt */
     int64_t round;        /* autosave rounds: a failed operation is tried once a round */
+    bool look_at_inbox;   /* told of a new operation while loading: read the inbox once active */
 
     /* client replication */
     vs_value *public_view; /* what the client was last sent */
@@ -449,6 +450,7 @@ static void end_session_with(session *s, const vs_error *err);
 static void replicate(session *s, bool snapshot);
 static void remember_inbox(session *s, const vs_value *inbox);
 static void process_inbox(session *s);
+static void start_save(session *s);
 
 static bool same_lease(const vs_lease *a, const vs_lease *b)
 {
@@ -645,7 +647,14 @@ static void loaded(session *s, const vs_value *doc)
     s = find_session(store, s->user_id) == s ? s : NULL; /* a callback may have left */
     if (s && s->leave_requested && s->state == VS_SESSION_ACTIVE)
         start_release(s);
-    else if (s)
+    else if (s && s->look_at_inbox) {
+        /* An operation arrived after the load read the inbox: fetch it now rather than at the
+         * next renewal (a purchase is waiting on it). */
+        s->look_at_inbox = false;
+        process_inbox(s);
+        if (s->state == VS_SESSION_ACTIVE)
+            start_save(s);
+    } else if (s)
         process_inbox(s); /* operations that waited for the player while offline */
 }
 
@@ -1379,8 +1388,12 @@ static void on_inbox_nudge(void *arg, const char *topic, const char *data, size_
         return;
     for (size_t i = 0; i < store->session_count; i++) {
         session *s = store->sessions[i];
-        if (strcmp(s->key, key) == 0 && s->state == VS_SESSION_ACTIVE)
+        if (strcmp(s->key, key) != 0)
+            continue;
+        if (s->state == VS_SESSION_ACTIVE)
             start_save(s);
+        else if (s->state == VS_SESSION_LOADING)
+            s->look_at_inbox = true;
     }
 }
 
@@ -2137,6 +2150,8 @@ static void finish_receipt(pending_op *op, const vs_ds_result *r)
     snprintf(n->op_id, sizeof n->op_id, "%s", op->op_id);
     if (s->state == VS_SESSION_ACTIVE)
         start_save(s); /* look at the inbox now rather than at the next renewal */
+    else if (s->state == VS_SESSION_LOADING)
+        s->look_at_inbox = true; /* the load may have read the inbox before the grant was in it */
 }
 
 static void send_delivery(pending_op *op)

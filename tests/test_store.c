@@ -2112,6 +2112,37 @@ static void receipts_are_granted_once_and_only_after_the_save(void **state)
     assert_true(stored_number(f, 18, "Wallet.Coins") == 100);
 }
 
+/* The platform offers a purchase while the profile is still loading, and the load read the
+ * inbox before the grant was in it: once the profile is active the engine looks at the inbox
+ * at once rather than at the next renewal, so the purchase is answered within a few requests. */
+static void a_receipt_offered_during_the_load_is_applied_as_soon_as_the_load_ends(void **state)
+{
+    fixture *f = *state;
+    int grants = 0;
+    static vs_op_handler handlers[1];
+    handlers[0] = (vs_op_handler){"gems", grant_gems, &grants};
+    open_store(f, (vs_store_config){.handlers = handlers, .handler_count = 1});
+    put_profile(f, 21, "{\"Inventory\":[],\"Wallet\":{\"Coins\":0}}", 1, 1, NULL, NULL, 0);
+    outcome o = {0};
+    assert_int_equal(vs_store_join(f->store, 21, record, &o), VS_OK);
+    size_t load_request = newest_open(f);
+    vs_receipt r = {.purchase_id = "P-12", .player = 21, .product = 7, .price = 99};
+    receipt_answer a = {0};
+    vs_store_process_receipt(f->store, &r, "gems", on_receipt, &a);
+    size_t deliver_request = newest_open(f);
+    assert_true(deliver_request != load_request);
+    fake_commit(&f->fp, load_request);          /* the load reads an empty inbox ... */
+    fake_complete(&f->fp, deliver_request, 0);  /* ... then the grant lands in it */
+    assert_int_equal(a.calls, 0);
+    fake_complete(&f->fp, load_request, 0);     /* the load's answer */
+    assert_int_equal(vs_store_state(f->store, 21), VS_SESSION_SAVING);
+    fake_complete_all(&f->fp);                  /* no timer runs: only the requests */
+    assert_int_equal(grants, 1);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(a.decision, VS_RECEIPT_GRANTED);
+    assert_true(stored_number(f, 21, "Wallet.Coins") == 100);
+}
+
 static void a_receipt_for_a_player_held_elsewhere_is_not_processed_yet(void **state)
 {
     fixture *f = *state;
@@ -2227,6 +2258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(operations_still_apply_after_the_critical_state_was_entered, setup, teardown),
         cmocka_unit_test_setup_teardown(receipts_are_granted_once_and_only_after_the_save, setup, teardown),
         cmocka_unit_test_setup_teardown(a_receipt_for_a_player_held_elsewhere_is_not_processed_yet, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_receipt_offered_during_the_load_is_applied_as_soon_as_the_load_ends, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
