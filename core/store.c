@@ -1953,21 +1953,28 @@ static bool repair_transform(void *arg, const vs_value *current, const vs_key_in
     return out->value != NULL;
 }
 
+/* Answers an operator's request (a repair, a dead letter's retry or drop) and ends it: a
+ * DataStore error if there was one, else `failure` (NULL: it worked). */
+static void answer_operator(pending_op *op, const vs_ds_result *r, const vs_error *failure)
+{
+    vs_error err;
+    if (r->code != 0) {
+        set_error(&err, VS_ERR_UNAVAILABLE, r->code, "DataStore error %d: %s", r->code, r->message);
+        failure = &err;
+    }
+    if (op->done)
+        op->done(op->arg, op->user_id, failure);
+    drop_op(op);
+}
+
 static void repair_done(void *arg, const vs_ds_result *r)
 {
     pending_op *op = arg;
     vs_error err;
-    const vs_error *e = NULL;
-    if (r->code != 0) {
-        set_error(&err, VS_ERR_UNAVAILABLE, r->code, "DataStore error %d: %s", r->code, r->message);
-        e = &err;
-    } else if (op->result != VS_OK) {
+    bool failed = r->code == 0 && op->result != VS_OK;
+    if (failed)
         set_error(&err, op->result, 0, "%s", op->why[0] ? op->why : vs_status_message(op->result));
-        e = &err;
-    }
-    if (op->done)
-        op->done(op->arg, op->user_id, e);
-    drop_op(op);
+    answer_operator(op, r, failed ? &err : NULL);
 }
 
 static vs_status start_repair(vs_store *store, int64_t user_id, int kind, vs_edit_fn fn,
@@ -2225,17 +2232,10 @@ static void dead_letter_done(void *arg, const vs_ds_result *r)
 {
     pending_op *op = arg;
     vs_error err;
-    const vs_error *e = NULL;
-    if (r->code != 0) {
-        set_error(&err, VS_ERR_UNAVAILABLE, r->code, "DataStore error %d: %s", r->code, r->message);
-        e = &err;
-    } else if (r->cancelled) {
+    bool failed = r->code == 0 && r->cancelled;
+    if (failed)
         set_error(&err, VS_ERR_NOT_FOUND, 0, "no dead letter with id %s", op->op_id);
-        e = &err;
-    }
-    if (op->done)
-        op->done(op->arg, op->user_id, e);
-    drop_op(op);
+    answer_operator(op, r, failed ? &err : NULL);
 }
 
 vs_status vs_store_dead_letter(vs_store *store, int64_t user_id, const char *op_id, bool retry,
