@@ -13,6 +13,7 @@
 #include "faults/swarm.h"
 #include "core/json.h"
 #include "sim/experience.h"
+#include "sim/oracle_lease.h"
 #include "sim/world.h"
 
 /* The scenario's receipt handler on one server. */
@@ -38,6 +39,7 @@ typedef struct run {
     server_build *builds; /* one per scenario server */
     vs_op_handler *handlers; /* the scenario's operation handlers, for the engine */
     vs_leaderboard_config leaderboard;
+    lease_oracle lease; /* judges every commit as the run goes */
 } run;
 
 typedef struct step_ctx {
@@ -891,11 +893,30 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
     return experience_init(&r->x, &r->w, &cfg);
 }
 
+/* Every committed write goes past the lease oracle. */
+static void judge_commit(void *arg, int server_id, const char *full_key, size_t len, const vs_value *value)
+{
+    run *r = arg;
+    lease_oracle_commit(&r->lease, r->w.now_us, server_id, full_key, len, value);
+}
+
+/* The oracles' verdicts, each under its own check name. */
+static void check_oracles(run *r)
+{
+    if (r->lease.violations > 0) {
+        char at[32];
+        world_format_time(r->lease.first_time_us, at, sizeof at);
+        run_result_fail(r->result, "lease", "at %s: %s (%" PRId64 " violation%s in all)", at, r->lease.first,
+                        r->lease.violations, r->lease.violations == 1 ? "" : "s");
+    }
+}
+
 bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, run_result *out)
 {
     if (!run_result_init(out, sc->file, sc->name, seed))
         return false;
     run r = {.sc = sc, .result = out};
+    lease_oracle_init(&r.lease);
     step_ctx *ctx = calloc(sc->step_count ? sc->step_count : 1, sizeof *ctx);
     experience_server_config *servers = NULL;
     edge_ctx *edges = NULL;
@@ -906,6 +927,8 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
         run_result_fail(out, "setup", "%s: cannot build the world: %s", sc->file, vs_status_message(st));
         ok = st != VS_ERR_NOMEM;
     } else {
+        r.x.ds.on_commit = judge_commit;
+        r.x.ds.on_commit_arg = &r;
         for (size_t i = 0; i < sc->step_count; i++) {
             ctx[i] = (step_ctx){.r = &r, .step = &sc->steps[i]};
             world_at(&r.w, sc->steps[i].at_us, "script", run_step, &ctx[i]);
@@ -915,6 +938,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
         heal_and_leave(&r);
         world_run_until(&r.w, sc->duration_us + RUNNER_DRAIN_LIMIT_US, true);
         check_quiet(&r);
+        check_oracles(&r);
         for (size_t i = 0; i < r.x.client_count; i++) {
             const char *leak = client_first_leak(r.x.clients[i].c);
             if (leak && *leak)
@@ -937,6 +961,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
         experience_free(&r.x);
     world_free(&r.w);
     fault_plan_free(&r.plan);
+    lease_oracle_free(&r.lease);
     free(servers);
     for (size_t i = 0; r.builds && i < sc->server_count; i++)
         vs_migrations_free(&r.builds[i].migrations);

@@ -537,6 +537,8 @@ static void commit(datastore *ds, request *r, vs_value *value, vs_value *user_id
     r->applied = true;
     ds->stats.commits++;
     history_note(ds->hist, r->ep->id, "ds.commit", 0, r->key, 0, e->info.version, e->hash, NULL);
+    if (ds->on_commit)
+        ds->on_commit(ds->on_commit_arg, r->ep->id, r->full_key, r->full_key_len, e->value);
     /* A write by a server refreshes that server's cache. */
     if (ds->servers[r->ep->id].started)
         cache_put(ds, r->ep->id, r, e->value, &e->info);

@@ -93,6 +93,9 @@ typedef struct datastore {
     int64_t store_clock_skew_us;
     int64_t ccu; /* players in the whole experience, for experience budgets; kept by the owner */
     datastore_stats stats;
+    /* Told of every committed write (value NULL: a removal), for the oracles; may be NULL. */
+    void (*on_commit)(void *arg, int server, const char *full_key, size_t full_key_len, const vs_value *value);
+    void *on_commit_arg;
 } datastore;
 
 /* lim, faults and hist are borrowed and must outlive the store. */
