@@ -174,6 +174,7 @@ struct vs_store {
     size_t handler_count;
     int op_max_attempts;
     int receipt_keep;
+    bool unsafe_save_ignores_lease; /* see vs_store_config: for the oracles' own tests */
     vs_sub_id inbox_sub;
     vs_public_paths public_paths; /* copied; empty: nothing is replicated */
     vs_leaderboard *leaderboard;  /* NULL when none */
@@ -996,6 +997,20 @@ static bool save_transform(void *arg, const vs_value *current, const vs_key_info
     }
     vs_lease lease;
     vs_doc_lease(current, &lease);
+    if (store->unsafe_save_ignores_lease && (!lease.held || strcmp(lease.token, s->token) != 0)) {
+        /* The deliberately wrong engine: save (or save and release) over whoever holds it now,
+         * as if this session still held the lease it acquired. */
+        lease = (vs_lease){.held = true, .generation = s->generation};
+        snprintf(lease.token, sizeof lease.token, "%s", s->token);
+        snprintf(lease.owner, sizeof lease.owner, "%s",
+                 ops(store)->server_name ? ops(store)->server_name(pctx(store)) : "");
+        vs_doc_change change = {.data = s->write_data ? s->snapshot : NULL, .schema = store->schema,
+                                .lease = s->writing_release ? NULL : &lease, .generation = s->generation,
+                                .last_token = s->writing_release ? s->token : NULL};
+        out->value = vs_doc_apply(current, &change);
+        s->sout = SAVE_WRITTEN;
+        return out->value != NULL;
+    }
     if (!lease.held || strcmp(lease.token, s->token) != 0) {
         char last[24];
         vs_doc_meta_string(current, "last_token", last, sizeof last);
@@ -1447,6 +1462,7 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
     }
     store->op_max_attempts = config->op_max_attempts > 0 ? config->op_max_attempts : DEFAULT_OP_MAX_ATTEMPTS;
     store->receipt_keep = config->receipt_keep > 0 ? config->receipt_keep : DEFAULT_RECEIPT_KEEP;
+    store->unsafe_save_ignores_lease = config->unsafe_save_ignores_lease;
     if (config->handler_count) {
         store->handlers = calloc(config->handler_count, sizeof *store->handlers);
         if (!store->handlers) {

@@ -85,6 +85,10 @@ typedef struct vs_store_config {
                                      duplicates: the newest this many; 0: 1000 */
     const vs_public_paths *public_paths; /* what the player's client may see; NULL: nothing */
     const vs_leaderboard_config *leaderboard; /* a profile number mirrored on every save */
+    /* UNSAFE, for testing the oracles only: a save that finds another session's lease (or
+     * none) writes anyway, with this session's own lease as it last knew it. Never set it in
+     * a game: it is how two servers overwrite each other's progress. */
+    bool unsafe_save_ignores_lease;
 } vs_store_config;
 
 /* Why something did not succeed. */

@@ -4207,6 +4207,27 @@ static int read_leaderboard_path(reader *r, const char *key, node *v, void *obj)
                       "", &st->leaderboard_path);
 }
 
+/* Deliberately unsafe engine settings, to prove an oracle fires (only with must_fail). */
+static int read_unsafe(reader *r, const char *key, node *v, void *obj)
+{
+    scenario_store *st = obj;
+    if (expect_sequence(r, key, v))
+        return -1;
+    node *seq = deref(v);
+    st->unsafe_pos = (scenario_pos){seq->line, seq->column};
+    char d[DBUF];
+    for (size_t i = 0; i < seq->count; i++) {
+        node *item = deref(seq->items[i]);
+        if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "save_ignores_lease"))
+            st->unsafe_save_ignores_lease = true;
+        else
+            return fail_node(r, seq->items[i], "expected an unsafe setting (the only one is "
+                                               "save_ignores_lease), found %s",
+                             describe(seq->items[i], d, sizeof d));
+    }
+    return 0;
+}
+
 static const key_spec leaderboard_keys[] = {
     {"store", true, read_leaderboard_store},
     {"path", true, read_leaderboard_path},
@@ -4235,6 +4256,7 @@ static const key_spec store_keys[] = {
     {"receipt_keep", false, read_receipt_keep},
     {"public", false, read_public},
     {"leaderboard", false, read_leaderboard},
+    {"unsafe", false, read_unsafe},
 };
 
 /* The migrations against the schema, once both are read (in whatever order they are
@@ -4880,6 +4902,39 @@ static int read_faults(reader *r, const char *key, node *v, void *obj)
     return 0;
 }
 
+/* The built-in checks a scenario may declare it must make fire. */
+static const char *const must_fail_checks[] = {"lease", "replication", "quiesce", "expect"};
+
+static int read_must_fail_check(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (read_text(r, key, v, "a check name", 1, 64, &s->must_fail_check))
+        return -1;
+    for (size_t i = 0; i < sizeof must_fail_checks / sizeof *must_fail_checks; i++)
+        if (strcmp(s->must_fail_check, must_fail_checks[i]) == 0)
+            return 0;
+    return fail_node(r, v, "expected a built-in check (lease, replication, quiesce or expect), found '%s'",
+                     s->must_fail_check);
+}
+
+static int read_must_fail_why(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    return read_text(r, key, v, "a reason", 1, SIZE_MAX, &s->must_fail_why);
+}
+
+static const key_spec must_fail_keys[] = {
+    {"check", true, read_must_fail_check},
+    {"why", true, read_must_fail_why},
+};
+
+static int read_must_fail(reader *r, const char *key, node *v, void *obj)
+{
+    if (expect_mapping(r, key, v, " (like {check: lease, why: the save ignores the lease})"))
+        return -1;
+    return read_mapping(r, v, "'must_fail'", KEYS(must_fail_keys), obj);
+}
+
 static const key_spec scenario_keys[] = {
     {"name", true, read_name},
     {"seed", false, read_seed},
@@ -4890,6 +4945,7 @@ static const key_spec scenario_keys[] = {
     {"faults", false, read_faults},
     {"script", true, read_script},
     {"expect", false, read_expect},
+    {"must_fail", false, read_must_fail},
 };
 
 typedef struct step_order {
@@ -5094,6 +5150,10 @@ static int finish_scenario(reader *r, scenario *s)
     }
     if (check_purchases(r, s) || check_deliveries(r, s) || check_leaderboard_steps(r, s))
         return -1;
+    if (s->store.unsafe_pos.line && !s->must_fail_check)
+        return fail_at(r, s->store.unsafe_pos.line, s->store.unsafe_pos.column,
+                       "'unsafe' breaks the engine on purpose and is allowed only in a scenario "
+                       "that declares 'must_fail' (the check it must make fire, and why)");
     if (s->server_count == 0) {
         s->servers = calloc(1, sizeof *s->servers);
         if (!s->servers)

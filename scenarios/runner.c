@@ -837,6 +837,7 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .no_reconcile = sc->store.no_reconcile,
                                        .op_max_attempts = sc->store.op_max_attempts,
                                        .receipt_keep = sc->store.receipt_keep,
+                                       .unsafe_save_ignores_lease = sc->store.unsafe_save_ignores_lease,
                                        .public_paths = sc->store.public_paths.count ? &sc->store.public_paths : NULL},
                              .public_paths = &sc->store.public_paths,
                              .on_server_started = server_started,
@@ -950,6 +951,14 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
                 check_stored(&r, &sc->expects[i]);
             else
                 check_count(&r, &sc->expects[i]);
+        }
+        if (sc->must_fail_check) {
+            /* A run that must make a check fire passes exactly when that check fired. */
+            if (run_result_has_failure(out, sc->must_fail_check))
+                run_result_clear_failures(out);
+            else
+                run_result_fail(out, "must_fail", "check %s was expected to fire (%s) and did not",
+                                sc->must_fail_check, sc->must_fail_why);
         }
         if (opts && opts->inspect)
             opts->inspect(opts->inspect_arg, &r.x.hist);

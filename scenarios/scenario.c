@@ -80,6 +80,8 @@ void scenario_free(scenario *s)
     free(s->store.handlers);
     vs_public_free(&s->store.public_paths);
     free(s->store.leaderboard_store);
+    free(s->must_fail_check);
+    free(s->must_fail_why);
     vs_path_free(&s->store.leaderboard_path);
     vs_free(s->store.template_);
     free(s->file);

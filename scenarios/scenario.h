@@ -186,6 +186,8 @@ typedef struct scenario_store {
     vs_public_paths public_paths; /* what clients may see (none when empty) */
     char *leaderboard_store;    /* the leaderboard's OrderedDataStore, NULL when none */
     vs_path leaderboard_path;   /* the profile number it mirrors */
+    bool unsafe_save_ignores_lease; /* a deliberately broken engine: only with must_fail */
+    scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 
 typedef struct scenario {
@@ -203,6 +205,8 @@ typedef struct scenario {
     size_t step_count;
     scenario_expect *expects;
     size_t expect_count;
+    char *must_fail_check; /* the built-in check this run must make fire; NULL: none */
+    char *must_fail_why;   /* why it must (for people) */
 } scenario;
 
 void scenario_free(scenario *s); /* NULL is fine */

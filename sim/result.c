@@ -20,15 +20,29 @@ bool run_result_init(run_result *r, const char *scenario, const char *name, uint
 
 void run_result_free(run_result *r)
 {
-    for (size_t i = 0; i < r->failure_count; i++) {
-        free(r->failures[i].check);
-        free(r->failures[i].message);
-    }
+    run_result_clear_failures(r);
     free(r->failures);
     free(r->swarm_faults);
     free(r->scenario);
     free(r->name);
     *r = (run_result){0};
+}
+
+bool run_result_has_failure(const run_result *r, const char *check)
+{
+    for (size_t i = 0; i < r->failure_count; i++)
+        if (strcmp(r->failures[i].check, check) == 0)
+            return true;
+    return false;
+}
+
+void run_result_clear_failures(run_result *r)
+{
+    for (size_t i = 0; i < r->failure_count; i++) {
+        free(r->failures[i].check);
+        free(r->failures[i].message);
+    }
+    r->failure_count = 0;
 }
 
 bool run_result_passed(const run_result *r)

@@ -31,6 +31,10 @@ typedef struct run_result {
 bool run_result_init(run_result *r, const char *scenario, const char *name, uint64_t seed);
 void run_result_free(run_result *r);
 bool run_result_passed(const run_result *r);
+/* True when a failure of this check was recorded. */
+bool run_result_has_failure(const run_result *r, const char *check);
+/* Forgets every failure (a run that had to fail, and did). */
+void run_result_clear_failures(run_result *r);
 /* Adds a failure; the message is printf-formatted. */
 void run_result_fail(run_result *r, const char *check, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

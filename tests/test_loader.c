@@ -861,7 +861,7 @@ static void test_unknown_key(void **state)
                       "unknown key 'expcet' (did you mean 'expect'?)");
     expect_text_error(HEAD "script: []\nworkload: []\n", 5, 1,
                       "unknown key 'workload' (expected one of name, seed, duration, store, "
-                      "platform, servers, faults, script, expect)");
+                      "platform, servers, faults, script, expect, must_fail)");
     expect_text_error(HEAD "script:\n  - at: 1s\n    jion: {player: 1}\n", 6, 5,
                       "unknown key 'jion' (did you mean 'join'?)");
     expect_text_error(HEAD "script:\n  - at: 1s\n    join: {playr: 1}\n", 6, 12,
@@ -2904,6 +2904,32 @@ static void test_fuzz(void **state)
     fuzz_fixture("good/helpers.yaml");
 }
 
+/* must_fail and the unsafe settings it allows; unsafe alone is refused at its own key. */
+static void test_must_fail_and_unsafe(void **state)
+{
+    (void)state;
+#define BASE "name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
+    scenario *s = load_ok_text(BASE "  unsafe: [save_ignores_lease]\nmust_fail: {check: lease, why: a test}\n");
+    assert_true(s->store.unsafe_save_ignores_lease);
+    assert_string_equal(s->must_fail_check, "lease");
+    assert_string_equal(s->must_fail_why, "a test");
+    scenario_free(s);
+    s = load_ok_text(BASE);
+    assert_false(s->store.unsafe_save_ignores_lease);
+    assert_null(s->must_fail_check);
+    scenario_free(s);
+    expect_text_error(BASE "  unsafe: [save_ignores_lease]\n", 7, 11,
+                      "'unsafe' breaks the engine on purpose and is allowed only in a scenario that "
+                      "declares 'must_fail'");
+    expect_text_error(BASE "  unsafe: [skip_receipts]\nmust_fail: {check: lease, why: x}\n", 7, 12,
+                      "expected an unsafe setting (the only one is save_ignores_lease), found a string "
+                      "'skip_receipts'");
+    expect_text_error(BASE "must_fail: {check: leases, why: x}\n", 7, 20,
+                      "expected a built-in check (lease, replication, quiesce or expect), found 'leases'");
+    expect_text_error(BASE "must_fail: {check: lease}\n", 7, 12, "'why'");
+#undef BASE
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2918,6 +2944,7 @@ int main(void)
         cmocka_unit_test(test_integer_keys),
         cmocka_unit_test(test_special_numbers_and_scalars),
         cmocka_unit_test(test_bad_indentation),
+        cmocka_unit_test(test_must_fail_and_unsafe),
         cmocka_unit_test(test_wrong_type),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_unknown_key),
