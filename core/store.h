@@ -89,6 +89,9 @@ typedef struct vs_store_config {
      * none) writes anyway, with this session's own lease as it last knew it. Never set it in
      * a game: it is how two servers overwrite each other's progress. */
     bool unsafe_save_ignores_lease;
+    /* UNSAFE, for testing the oracles only: a delivery looks for its id in the inbox only, not
+     * among the receipts and dead letters, so a late duplicate is applied again. */
+    bool unsafe_deliver_skips_receipts;
 } vs_store_config;
 
 /* Why something did not succeed. */

@@ -4220,9 +4220,11 @@ static int read_unsafe(reader *r, const char *key, node *v, void *obj)
         node *item = deref(seq->items[i]);
         if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "save_ignores_lease"))
             st->unsafe_save_ignores_lease = true;
+        else if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "deliver_skips_receipts"))
+            st->unsafe_deliver_skips_receipts = true;
         else
-            return fail_node(r, seq->items[i], "expected an unsafe setting (the only one is "
-                                               "save_ignores_lease), found %s",
+            return fail_node(r, seq->items[i], "expected an unsafe setting (save_ignores_lease or "
+                                               "deliver_skips_receipts), found %s",
                              describe(seq->items[i], d, sizeof d));
     }
     return 0;
@@ -4903,7 +4905,7 @@ static int read_faults(reader *r, const char *key, node *v, void *obj)
 }
 
 /* The built-in checks a scenario may declare it must make fire. */
-static const char *const must_fail_checks[] = {"lease", "replication", "quiesce", "expect"};
+static const char *const must_fail_checks[] = {"lease", "delivery", "replication", "quiesce", "expect"};
 
 static int read_must_fail_check(reader *r, const char *key, node *v, void *obj)
 {
@@ -4913,7 +4915,7 @@ static int read_must_fail_check(reader *r, const char *key, node *v, void *obj)
     for (size_t i = 0; i < sizeof must_fail_checks / sizeof *must_fail_checks; i++)
         if (strcmp(s->must_fail_check, must_fail_checks[i]) == 0)
             return 0;
-    return fail_node(r, v, "expected a built-in check (lease, replication, quiesce or expect), found '%s'",
+    return fail_node(r, v, "expected a built-in check (lease, delivery, replication, quiesce or expect), found '%s'",
                      s->must_fail_check);
 }
 

@@ -13,6 +13,7 @@
 #include "faults/swarm.h"
 #include "core/json.h"
 #include "sim/experience.h"
+#include "sim/oracle_delivery.h"
 #include "sim/oracle_lease.h"
 #include "sim/world.h"
 
@@ -39,7 +40,8 @@ typedef struct run {
     server_build *builds; /* one per scenario server */
     vs_op_handler *handlers; /* the scenario's operation handlers, for the engine */
     vs_leaderboard_config leaderboard;
-    lease_oracle lease; /* judges every commit as the run goes */
+    lease_oracle lease;       /* judges every commit as the run goes */
+    delivery_oracle delivery; /* ... and so does this, with the accepted operations at the end */
 } run;
 
 typedef struct step_ctx {
@@ -353,6 +355,12 @@ static vs_status steps_handler(void *arg, vs_value *draft, const vs_value *paylo
 
 static void deliver_checked(void *arg, int64_t user_id, bool duplicate, const vs_error *err)
 {
+    step_ctx *ctx = arg;
+    if (!err && !duplicate) {
+        char full_key[160];
+        snprintf(full_key, sizeof full_key, "%s\x1fPlayer_%" PRId64, ctx->r->sc->store.name, user_id);
+        delivery_oracle_accepted(&ctx->r->delivery, ctx->r->w.now_us, full_key, ctx->step->text);
+    }
     outcome_checked(arg, user_id,
                     err ? err : duplicate ? &(vs_error){.status = VS_ERR_BUSY, .message = "a duplicate"} : NULL);
 }
@@ -838,6 +846,7 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .op_max_attempts = sc->store.op_max_attempts,
                                        .receipt_keep = sc->store.receipt_keep,
                                        .unsafe_save_ignores_lease = sc->store.unsafe_save_ignores_lease,
+                                       .unsafe_deliver_skips_receipts = sc->store.unsafe_deliver_skips_receipts,
                                        .public_paths = sc->store.public_paths.count ? &sc->store.public_paths : NULL},
                              .public_paths = &sc->store.public_paths,
                              .on_server_started = server_started,
@@ -899,17 +908,38 @@ static void judge_commit(void *arg, int server_id, const char *full_key, size_t 
 {
     run *r = arg;
     lease_oracle_commit(&r->lease, r->w.now_us, server_id, full_key, len, value);
+    delivery_oracle_commit(&r->delivery, r->w.now_us, server_id, full_key, len, value);
+}
+
+/* The document stored at "store\x1fkey" now, for the oracles' final checks. */
+static const vs_value *stored_document(void *arg, const char *full_key)
+{
+    run *r = arg;
+    const char *sep = strchr(full_key, '\x1f');
+    if (!sep)
+        return NULL;
+    char store[128];
+    snprintf(store, sizeof store, "%.*s", (int)(sep - full_key), full_key);
+    const ds_entry *e = datastore_peek(&r->x.ds, store, sep + 1);
+    return e ? e->value : NULL;
+}
+
+static void report_oracle(run *r, const char *check, int64_t violations, int64_t first_time_us, const char *first)
+{
+    if (violations == 0)
+        return;
+    char at[32];
+    world_format_time(first_time_us, at, sizeof at);
+    run_result_fail(r->result, check, "at %s: %s (%" PRId64 " violation%s in all)", at, first, violations,
+                    violations == 1 ? "" : "s");
 }
 
 /* The oracles' verdicts, each under its own check name. */
 static void check_oracles(run *r)
 {
-    if (r->lease.violations > 0) {
-        char at[32];
-        world_format_time(r->lease.first_time_us, at, sizeof at);
-        run_result_fail(r->result, "lease", "at %s: %s (%" PRId64 " violation%s in all)", at, r->lease.first,
-                        r->lease.violations, r->lease.violations == 1 ? "" : "s");
-    }
+    delivery_oracle_finish(&r->delivery, r->w.now_us, stored_document, r);
+    report_oracle(r, "lease", r->lease.violations, r->lease.first_time_us, r->lease.first);
+    report_oracle(r, "delivery", r->delivery.violations, r->delivery.first_time_us, r->delivery.first);
 }
 
 bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, run_result *out)
@@ -918,6 +948,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
         return false;
     run r = {.sc = sc, .result = out};
     lease_oracle_init(&r.lease);
+    delivery_oracle_init(&r.delivery);
     step_ctx *ctx = calloc(sc->step_count ? sc->step_count : 1, sizeof *ctx);
     experience_server_config *servers = NULL;
     edge_ctx *edges = NULL;
@@ -971,6 +1002,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     world_free(&r.w);
     fault_plan_free(&r.plan);
     lease_oracle_free(&r.lease);
+    delivery_oracle_free(&r.delivery);
     free(servers);
     for (size_t i = 0; r.builds && i < sc->server_count; i++)
         vs_migrations_free(&r.builds[i].migrations);

@@ -187,6 +187,7 @@ typedef struct scenario_store {
     char *leaderboard_store;    /* the leaderboard's OrderedDataStore, NULL when none */
     vs_path leaderboard_path;   /* the profile number it mirrors */
     bool unsafe_save_ignores_lease; /* a deliberately broken engine: only with must_fail */
+    bool unsafe_deliver_skips_receipts;
     scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 
