@@ -176,6 +176,7 @@ struct vs_store {
     int receipt_keep;
     bool unsafe_save_ignores_lease; /* see vs_store_config: for the oracles' own tests */
     bool unsafe_deliver_skips_receipts; /* ditto */
+    bool unsafe_snapshot_whole_profile; /* ditto */
     vs_sub_id inbox_sub;
     vs_public_paths public_paths; /* copied; empty: nothing is replicated */
     vs_leaderboard *leaderboard;  /* NULL when none */
@@ -784,7 +785,9 @@ static void replicate(session *s, bool snapshot)
         return;
     if (snapshot || !s->public_view) {
         s->repl_seq = 0;
-        ops(store)->client_send(pctx(store), s->user_id, true, 0, view, NULL);
+        /* (the unsafe engine of the oracles' own tests sends everything) */
+        ops(store)->client_send(pctx(store), s->user_id, true, 0,
+                                store->unsafe_snapshot_whole_profile ? s->data : view, NULL);
     } else {
         vs_change_list changes;
         vs_change_list_init(&changes);
@@ -1465,6 +1468,7 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
     store->receipt_keep = config->receipt_keep > 0 ? config->receipt_keep : DEFAULT_RECEIPT_KEEP;
     store->unsafe_save_ignores_lease = config->unsafe_save_ignores_lease;
     store->unsafe_deliver_skips_receipts = config->unsafe_deliver_skips_receipts;
+    store->unsafe_snapshot_whole_profile = config->unsafe_snapshot_whole_profile;
     if (config->handler_count) {
         store->handlers = calloc(config->handler_count, sizeof *store->handlers);
         if (!store->handlers) {

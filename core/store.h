@@ -92,6 +92,9 @@ typedef struct vs_store_config {
     /* UNSAFE, for testing the oracles only: a delivery looks for its id in the inbox only, not
      * among the receipts and dead letters, so a late duplicate is applied again. */
     bool unsafe_deliver_skips_receipts;
+    /* UNSAFE, for testing the oracles only: the snapshot a client gets on load is the whole
+     * profile, private fields included. */
+    bool unsafe_snapshot_whole_profile;
 } vs_store_config;
 
 /* Why something did not succeed. */

@@ -4222,9 +4222,11 @@ static int read_unsafe(reader *r, const char *key, node *v, void *obj)
             st->unsafe_save_ignores_lease = true;
         else if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "deliver_skips_receipts"))
             st->unsafe_deliver_skips_receipts = true;
+        else if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "snapshot_whole_profile"))
+            st->unsafe_snapshot_whole_profile = true;
         else
-            return fail_node(r, seq->items[i], "expected an unsafe setting (save_ignores_lease or "
-                                               "deliver_skips_receipts), found %s",
+            return fail_node(r, seq->items[i], "expected an unsafe setting (save_ignores_lease, "
+                                               "deliver_skips_receipts or snapshot_whole_profile), found %s",
                              describe(seq->items[i], d, sizeof d));
     }
     return 0;

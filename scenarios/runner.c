@@ -847,6 +847,7 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .receipt_keep = sc->store.receipt_keep,
                                        .unsafe_save_ignores_lease = sc->store.unsafe_save_ignores_lease,
                                        .unsafe_deliver_skips_receipts = sc->store.unsafe_deliver_skips_receipts,
+                                       .unsafe_snapshot_whole_profile = sc->store.unsafe_snapshot_whole_profile,
                                        .public_paths = sc->store.public_paths.count ? &sc->store.public_paths : NULL},
                              .public_paths = &sc->store.public_paths,
                              .on_server_started = server_started,

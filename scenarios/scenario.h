@@ -188,6 +188,7 @@ typedef struct scenario_store {
     vs_path leaderboard_path;   /* the profile number it mirrors */
     bool unsafe_save_ignores_lease; /* a deliberately broken engine: only with must_fail */
     bool unsafe_deliver_skips_receipts;
+    bool unsafe_snapshot_whole_profile;
     scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 

@@ -2922,8 +2922,8 @@ static void test_must_fail_and_unsafe(void **state)
                       "'unsafe' breaks the engine on purpose and is allowed only in a scenario that "
                       "declares 'must_fail'");
     expect_text_error(BASE "  unsafe: [skip_receipts]\nmust_fail: {check: lease, why: x}\n", 7, 12,
-                      "expected an unsafe setting (save_ignores_lease or deliver_skips_receipts), found "
-                      "a string 'skip_receipts'");
+                      "expected an unsafe setting (save_ignores_lease, deliver_skips_receipts or "
+                      "snapshot_whole_profile), found a string 'skip_receipts'");
     expect_text_error(BASE "must_fail: {check: leases, why: x}\n", 7, 20,
                       "expected a built-in check (lease, delivery, replication, quiesce or expect), found "
                       "'leases'");
