@@ -1,5 +1,6 @@
 /* run.c: `vstore run` and `vstore check`. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,29 @@ static void write_trace(void *arg, const history *h)
     trace_target *t = arg;
     if (report_trace_write(t->path, h) != 0)
         t->error = errno ? errno : EIO;
+}
+
+/* One seed in DETERMINISM_SHARE of every sweep (the first included) is run a second time and
+ * must give the same fingerprint, events and verdict: determinism is the product, so every
+ * sweep checks it rather than trusting it. */
+#define DETERMINISM_SHARE 16
+
+void cli_check_determinism(const scenario *sc, uint64_t seed, bool swarm, run_result *first)
+{
+    run_result again;
+    runner_options quiet = {.swarm = swarm}; /* no trace: it was written by the first run */
+    if (!runner_run(sc, seed, &quiet, &again)) {
+        fprintf(stderr, "vstore: out of memory running %s\n", sc->file);
+        exit(EXIT_USAGE);
+    }
+    if (strcmp(again.fingerprint, first->fingerprint) != 0 || again.events != first->events ||
+        again.failure_count != first->failure_count)
+        run_result_fail(first, "determinism",
+                        "a second run of seed %" PRIu64 " gave fingerprint %s, %" PRIu64 " events and %zu "
+                        "failure(s), not %s, %" PRIu64 " events and %zu",
+                        seed, again.fingerprint, again.events, again.failure_count, first->fingerprint,
+                        first->events, first->failure_count);
+    run_result_free(&again);
 }
 
 int cmd_run(int argc, char **argv)
@@ -70,6 +94,8 @@ int cmd_run(int argc, char **argv)
                 fprintf(stderr, "vstore: out of memory running %s\n", sc->file);
                 exit(EXIT_USAGE);
             }
+            if ((seed - first) % DETERMINISM_SHARE == 0)
+                cli_check_determinism(sc, seed, o.swarm, &r);
             report_text_run(stdout, &r, argv[0]);
             if (run_result_passed(&r))
                 passed++;
