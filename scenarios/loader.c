@@ -4927,6 +4927,35 @@ static int read_must_fail_why(reader *r, const char *key, node *v, void *obj)
     return read_text(r, key, v, "a reason", 1, SIZE_MAX, &s->must_fail_why);
 }
 
+/* The oracles a scenario may turn off, each with its reason: {lease: "why", ...}. */
+static int read_checks_off(reader *r, const char *key, node *v, void *obj)
+{
+    scenario *s = obj;
+    if (expect_mapping(r, key, v, " (like {replication: the scenario has no clients})"))
+        return -1;
+    node *m = deref(v);
+    size_t n = m->count / 2;
+    if (n == 0)
+        return 0;
+    s->checks_off = calloc(n, sizeof *s->checks_off);
+    if (!s->checks_off)
+        return nomem(r, v);
+    for (size_t i = 0; i < n; i++) {
+        node *k = deref(m->items[2 * i]);
+        scenario_check_off *c = &s->checks_off[s->checks_off_count];
+        if (read_text(r, "checks_off", m->items[2 * i], "a check name", 1, 64, &c->check))
+            return -1;
+        s->checks_off_count++;
+        if (strcmp(c->check, "lease") != 0 && strcmp(c->check, "delivery") != 0 &&
+            strcmp(c->check, "replication") != 0)
+            return fail_node(r, k, "'%s' is not a check that can be turned off (lease, delivery or "
+                                   "replication)", c->check);
+        if (read_text(r, c->check, m->items[2 * i + 1], "the reason it is off", 1, SIZE_MAX, &c->why))
+            return -1;
+    }
+    return 0;
+}
+
 static const key_spec must_fail_keys[] = {
     {"check", true, read_must_fail_check},
     {"why", true, read_must_fail_why},
@@ -4950,6 +4979,7 @@ static const key_spec scenario_keys[] = {
     {"script", true, read_script},
     {"expect", false, read_expect},
     {"must_fail", false, read_must_fail},
+    {"checks_off", false, read_checks_off},
 };
 
 typedef struct step_order {
@@ -5154,6 +5184,10 @@ static int finish_scenario(reader *r, scenario *s)
     }
     if (check_purchases(r, s) || check_deliveries(r, s) || check_leaderboard_steps(r, s))
         return -1;
+    for (size_t i = 0; s->must_fail_check && i < s->checks_off_count; i++)
+        if (strcmp(s->checks_off[i].check, s->must_fail_check) == 0)
+            return fail_node(r, deref(r->root), "check %s is both turned off ('checks_off') and expected "
+                                                "to fire ('must_fail')", s->must_fail_check);
     if (s->store.unsafe_pos.line && !s->must_fail_check)
         return fail_at(r, s->store.unsafe_pos.line, s->store.unsafe_pos.column,
                        "'unsafe' breaks the engine on purpose and is allowed only in a scenario "

@@ -80,6 +80,11 @@ void scenario_free(scenario *s)
     free(s->store.handlers);
     vs_public_free(&s->store.public_paths);
     free(s->store.leaderboard_store);
+    for (size_t i = 0; i < s->checks_off_count; i++) {
+        free(s->checks_off[i].check);
+        free(s->checks_off[i].why);
+    }
+    free(s->checks_off);
     free(s->must_fail_check);
     free(s->must_fail_why);
     vs_path_free(&s->store.leaderboard_path);

@@ -192,6 +192,11 @@ typedef struct scenario_store {
     scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 
+typedef struct scenario_check_off {
+    char *check; /* "lease", "delivery" or "replication" */
+    char *why;
+} scenario_check_off;
+
 typedef struct scenario {
     char *file;  /* the path it was loaded from */
     char *name;
@@ -207,6 +212,8 @@ typedef struct scenario {
     size_t step_count;
     scenario_expect *expects;
     size_t expect_count;
+    struct scenario_check_off *checks_off; /* built-in checks this scenario turns off, with why */
+    size_t checks_off_count;
     char *must_fail_check; /* the built-in check this run must make fire; NULL: none */
     char *must_fail_why;   /* why it must (for people) */
 } scenario;

@@ -861,7 +861,7 @@ static void test_unknown_key(void **state)
                       "unknown key 'expcet' (did you mean 'expect'?)");
     expect_text_error(HEAD "script: []\nworkload: []\n", 5, 1,
                       "unknown key 'workload' (expected one of name, seed, duration, store, "
-                      "platform, servers, faults, script, expect, must_fail)");
+                      "platform, servers, faults, script, expect, must_fail, checks_off)");
     expect_text_error(HEAD "script:\n  - at: 1s\n    jion: {player: 1}\n", 6, 5,
                       "unknown key 'jion' (did you mean 'join'?)");
     expect_text_error(HEAD "script:\n  - at: 1s\n    join: {playr: 1}\n", 6, 12,
