@@ -934,22 +934,22 @@ static bool check_on(const scenario *sc, const char *check)
     return true;
 }
 
-static void report_oracle(run *r, const char *check, int64_t violations, int64_t first_time_us, const char *first)
+static void report_oracle(run *r, const char *check, const oracle_verdict *v)
 {
-    if (violations == 0 || !check_on(r->sc, check))
+    if (v->violations == 0 || !check_on(r->sc, check))
         return;
     char at[32];
-    world_format_time(first_time_us, at, sizeof at);
-    run_result_fail(r->result, check, "at %s: %s (%" PRId64 " violation%s in all)", at, first, violations,
-                    violations == 1 ? "" : "s");
+    world_format_time(v->first_time_us, at, sizeof at);
+    run_result_fail(r->result, check, "at %s: %s (%" PRId64 " violation%s in all)", at, v->first, v->violations,
+                    v->violations == 1 ? "" : "s");
 }
 
 /* The oracles' verdicts, each under its own check name. */
 static void check_oracles(run *r)
 {
     delivery_oracle_finish(&r->delivery, r->w.now_us, stored_document, r);
-    report_oracle(r, "lease", r->lease.violations, r->lease.first_time_us, r->lease.first);
-    report_oracle(r, "delivery", r->delivery.violations, r->delivery.first_time_us, r->delivery.first);
+    report_oracle(r, "lease", &r->lease.verdict);
+    report_oracle(r, "delivery", &r->delivery.verdict);
 }
 
 bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, run_result *out)

@@ -6,7 +6,6 @@
  * decision. */
 #include "sim/oracle_delivery.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,26 +48,6 @@ void delivery_oracle_free(delivery_oracle *o)
     delivery_oracle_init(o);
 }
 
-static void violation(delivery_oracle *o, int64_t time_us, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void violation(delivery_oracle *o, int64_t time_us, const char *fmt, ...)
-{
-    if (o->violations++ > 0)
-        return;
-    o->first_time_us = time_us;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(o->first, sizeof o->first, fmt, ap);
-    va_end(ap);
-}
-
-static const char *key_name(const char *full_key)
-{
-    const char *sep = strchr(full_key, '\x1f');
-    return sep ? sep + 1 : full_key;
-}
-
 /* The id of an inbox or dead-letter item ({id, ...}) or of a receipt (a string). */
 static const char *id_of(const vs_value *item)
 {
@@ -102,28 +81,29 @@ void delivery_oracle_commit(delivery_oracle *o, int64_t time_us, int server, con
         k = calloc(1, sizeof *k);
         if (!k || !strmap_put(&o->keys, full_key, len, k)) {
             free(k);
-            violation(o, time_us, "out of memory: the delivery oracle cannot follow key %s", key_name(full_key));
+            oracle_violation(&o->verdict, time_us, "out of memory: the delivery oracle cannot follow key %s",
+                             oracle_key_name(full_key));
             return;
         }
         strmap_init(&k->ever);
     }
-    const char *key = key_name(full_key);
+    const char *key = oracle_key_name(full_key);
     const vs_value *receipts = vs_doc_meta_array(value, "receipts");
     for (size_t i = 0; i < vs_array_len(receipts); i++) {
         const char *id = id_of(vs_array_at(receipts, i));
         if (!id || array_has_id(k->last, id))
             continue;
         if (strmap_get(&k->ever, id, strlen(id)))
-            violation(o, time_us, "key %s: server %d committed operation %s's receipt again: it was "
+            oracle_violation(&o->verdict, time_us, "key %s: server %d committed operation %s's receipt again: it was "
                                   "applied twice", key, server, id);
         else if (!strmap_put(&k->ever, id, strlen(id), PRESENT))
-            violation(o, time_us, "out of memory: the delivery oracle cannot follow key %s", key);
+            oracle_violation(&o->verdict, time_us, "out of memory: the delivery oracle cannot follow key %s", key);
     }
     const vs_value *inbox = vs_doc_meta_array(value, "inbox");
     for (size_t i = 0; i < vs_array_len(inbox); i++) {
         const char *id = id_of(vs_array_at(inbox, i));
         if (id && strmap_get(&k->ever, id, strlen(id)))
-            violation(o, time_us, "key %s: server %d committed operation %s into the inbox although "
+            oracle_violation(&o->verdict, time_us, "key %s: server %d committed operation %s into the inbox although "
                                   "its receipt was written before: a duplicate was let in", key, server, id);
     }
     vs_free(k->last);
@@ -137,7 +117,7 @@ void delivery_oracle_accepted(delivery_oracle *o, int64_t time_us, const char *f
     if (!a || !k || !id) {
         free(k);
         free(id);
-        violation(o, time_us, "out of memory: the delivery oracle cannot follow operation %s", op_id);
+        oracle_violation(&o->verdict, time_us, "out of memory: the delivery oracle cannot follow operation %s", op_id);
         return;
     }
     o->accepted = a;
@@ -156,8 +136,8 @@ void delivery_oracle_finish(delivery_oracle *o, int64_t time_us,
             array_has_id(vs_doc_meta_array(doc, "receipts"), a->op_id) ||
             array_has_id(vs_doc_meta_array(doc, "dead"), a->op_id))
             continue;
-        violation(o, time_us, "key %s: operation %s was accepted at %.6fs but is in none of the "
+        oracle_violation(&o->verdict, time_us, "key %s: operation %s was accepted at %.6fs but is in none of the "
                               "inbox, receipts and dead letters at the end: it was lost",
-                  key_name(a->full_key), a->op_id, (double)a->time_us / 1e6);
+                  oracle_key_name(a->full_key), a->op_id, (double)a->time_us / 1e6);
     }
 }

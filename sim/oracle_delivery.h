@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/value.h"
+#include "sim/oracle.h"
 #include "sim/strmap.h"
 
 typedef struct accepted_op {
@@ -31,9 +32,7 @@ typedef struct delivery_oracle {
     strmap keys; /* "store\x1fkey" -> the key's receipts as last committed, and every id ever receipted */
     accepted_op *accepted;
     size_t accepted_count, accepted_cap;
-    int64_t violations;
-    int64_t first_time_us;
-    char first[512]; /* the first violation, explained; "" when none */
+    oracle_verdict verdict;
 } delivery_oracle;
 
 void delivery_oracle_init(delivery_oracle *o);

@@ -6,7 +6,6 @@
 #include "sim/oracle_lease.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,27 +35,6 @@ void lease_oracle_free(lease_oracle *o)
     lease_oracle_init(o);
 }
 
-static void violation(lease_oracle *o, int64_t time_us, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void violation(lease_oracle *o, int64_t time_us, const char *fmt, ...)
-{
-    if (o->violations++ > 0)
-        return;
-    o->first_time_us = time_us;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(o->first, sizeof o->first, fmt, ap);
-    va_end(ap);
-}
-
-/* The key without its store prefix, for messages. */
-static const char *key_name(const char *full_key)
-{
-    const char *sep = strchr(full_key, '\x1f');
-    return sep ? sep + 1 : full_key;
-}
-
 bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const char *full_key, size_t len,
                          const vs_value *value)
 {
@@ -77,18 +55,19 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
         k = calloc(1, sizeof *k);
         if (!k || !strmap_put(&o->keys, full_key, len, k)) {
             free(k);
-            violation(o, time_us, "out of memory: the lease oracle cannot follow key %s", key_name(full_key));
+            oracle_violation(&o->verdict, time_us, "out of memory: the lease oracle cannot follow key %s",
+                             oracle_key_name(full_key));
             return false;
         }
         k->generation = INT64_MIN;
     }
-    const char *key = key_name(full_key);
+    const char *key = oracle_key_name(full_key);
     if (generation > k->generation) { /* an acquisition */
         k->generation = generation;
         snprintf(k->token, sizeof k->token, "%s", lease.held ? lease.token : "");
         k->acquired_by = server;
     } else if (generation < k->generation) {
-        violation(o, time_us,
+        oracle_violation(&o->verdict, time_us,
                   "key %s: server %d committed lease generation %" PRId64 " after generation %" PRId64
                   " was acquired by server %d (token %s); generations must never go down",
                   key, server, generation, k->generation, k->acquired_by, k->token[0] ? k->token : "none");
@@ -98,12 +77,12 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
         bool holder_wrote = lease.held ? strcmp(lease.token, k->token) == 0 : strcmp(last, k->token) == 0;
         bool data_changed = data_known && k->data_known && data_hash != k->data_hash;
         if (lease.held && !holder_wrote)
-            violation(o, time_us,
+            oracle_violation(&o->verdict, time_us,
                       "key %s: server %d committed a lease held by token %s at generation %" PRId64
                       ", which server %d acquired with token %s",
                       key, server, lease.token, generation, k->acquired_by, k->token[0] ? k->token : "none");
         else if (data_changed && !holder_wrote)
-            violation(o, time_us,
+            oracle_violation(&o->verdict, time_us,
                       "key %s: server %d changed the data at generation %" PRId64 " without holding the "
                       "lease (acquired by server %d, token %s; the write carries %s %s)",
                       key, server, generation, k->acquired_by, k->token[0] ? k->token : "none",

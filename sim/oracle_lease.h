@@ -22,13 +22,12 @@
 #include <stdint.h>
 
 #include "core/value.h"
+#include "sim/oracle.h"
 #include "sim/strmap.h"
 
 typedef struct lease_oracle {
     strmap keys; /* "store\x1fkey" -> key_state */
-    int64_t violations;
-    int64_t first_time_us;
-    char first[512]; /* the first violation, explained; "" when none */
+    oracle_verdict verdict;
 } lease_oracle;
 
 void lease_oracle_init(lease_oracle *o);

@@ -65,7 +65,7 @@ static void a_correct_history_passes(void **state)
     commit(&o, 7, "{\"receipts\":[\"c\"],\"inbox\":[{\"id\":\"d\"}]}");
     delivery_oracle_accepted(&o, 7000000, KEY, "d"); /* pending: the player is offline */
     finish(&o, "{\"receipts\":[\"c\"],\"inbox\":[{\"id\":\"d\"}],\"dead\":[{\"id\":\"b\"}]}");
-    assert_int_equal(o.violations, 0);
+    assert_int_equal(o.verdict.violations, 0);
     delivery_oracle_free(&o);
 }
 
@@ -77,9 +77,9 @@ static void a_receipt_written_twice_fires(void **state)
     commit(&o, 1, "{\"receipts\":[\"a\"]}");
     commit(&o, 2, "{\"receipts\":[]}");
     commit(&o, 3, "{\"receipts\":[\"a\"]}");
-    assert_int_equal(o.violations, 1);
-    assert_true(o.first_time_us == 3000000);
-    assert_non_null(strstr(o.first, "key Player_1: server 1 committed operation a's receipt again: it was applied twice"));
+    assert_int_equal(o.verdict.violations, 1);
+    assert_true(o.verdict.first_time_us == 3000000);
+    assert_non_null(strstr(o.verdict.first, "key Player_1: server 1 committed operation a's receipt again: it was applied twice"));
     delivery_oracle_free(&o);
 }
 
@@ -90,8 +90,8 @@ static void a_duplicate_let_in_fires(void **state)
     delivery_oracle_init(&o);
     commit(&o, 1, "{\"receipts\":[\"a\"]}");
     commit(&o, 2, "{\"receipts\":[\"a\"],\"inbox\":[{\"id\":\"a\"}]}");
-    assert_int_equal(o.violations, 1);
-    assert_non_null(strstr(o.first, "committed operation a into the inbox although its receipt was written before"));
+    assert_int_equal(o.verdict.violations, 1);
+    assert_non_null(strstr(o.verdict.first, "committed operation a into the inbox although its receipt was written before"));
     delivery_oracle_free(&o);
 }
 
@@ -104,15 +104,15 @@ static void a_lost_operation_fires(void **state)
     delivery_oracle_accepted(&o, 1500000, KEY, "a");
     commit(&o, 2, "{\"inbox\":[]}"); /* dropped without a receipt */
     finish(&o, "{\"inbox\":[]}");
-    assert_int_equal(o.violations, 1);
-    assert_non_null(strstr(o.first, "operation a was accepted at 1.500000s but is in none of the inbox, receipts "
+    assert_int_equal(o.verdict.violations, 1);
+    assert_non_null(strstr(o.verdict.first, "operation a was accepted at 1.500000s but is in none of the inbox, receipts "
                                     "and dead letters at the end: it was lost"));
     delivery_oracle_free(&o);
     /* ... and with no profile at all at the end. */
     delivery_oracle_init(&o);
     delivery_oracle_accepted(&o, 1000000, KEY, "z");
     finish(&o, NULL);
-    assert_int_equal(o.violations, 1);
+    assert_int_equal(o.verdict.violations, 1);
     delivery_oracle_free(&o);
 }
 

@@ -51,8 +51,8 @@ static void a_correct_history_passes(void **state)
     commit(&o, 9, 3, NULL);                                    /* the profile is removed ... */
     commit(&o, 10, 1, HELD("{\"Coins\":0}", 1, "dddd"));       /* ... and created afresh */
     commit(&o, 11, 9, "{\"not\":\"a profile\"}");               /* not a profile document */
-    assert_int_equal(o.violations, 0);
-    assert_string_equal(o.first, "");
+    assert_int_equal(o.verdict.violations, 0);
+    assert_string_equal(o.verdict.first, "");
     lease_oracle_free(&o);
 }
 
@@ -64,10 +64,10 @@ static void a_generation_going_down_fires(void **state)
     commit(&o, 1, 1, HELD("{\"Coins\":0}", 1, "aaaa"));
     commit(&o, 2, 2, HELD("{\"Coins\":0}", 2, "bbbb"));
     commit(&o, 3, 1, HELD("{\"Coins\":7}", 1, "aaaa")); /* the old session saves its own lease */
-    assert_int_equal(o.violations, 1);
-    assert_true(o.first_time_us == 3000000);
-    assert_non_null(strstr(o.first, "key Player_1: server 1 committed lease generation 1 after generation 2"));
-    assert_non_null(strstr(o.first, "server 2 (token bbbb)"));
+    assert_int_equal(o.verdict.violations, 1);
+    assert_true(o.verdict.first_time_us == 3000000);
+    assert_non_null(strstr(o.verdict.first, "key Player_1: server 1 committed lease generation 1 after generation 2"));
+    assert_non_null(strstr(o.verdict.first, "server 2 (token bbbb)"));
     lease_oracle_free(&o);
 }
 
@@ -78,8 +78,8 @@ static void a_foreign_token_at_the_same_generation_fires(void **state)
     lease_oracle_init(&o);
     commit(&o, 1, 1, HELD("{\"Coins\":0}", 4, "aaaa"));
     commit(&o, 2, 2, HELD("{\"Coins\":0}", 4, "bbbb")); /* a second acquirer without a new generation */
-    assert_int_equal(o.violations, 1);
-    assert_non_null(strstr(o.first, "lease held by token bbbb at generation 4, which server 1 acquired with token aaaa"));
+    assert_int_equal(o.verdict.violations, 1);
+    assert_non_null(strstr(o.verdict.first, "lease held by token bbbb at generation 4, which server 1 acquired with token aaaa"));
     lease_oracle_free(&o);
 }
 
@@ -90,13 +90,13 @@ static void a_data_change_without_the_lease_fires(void **state)
     lease_oracle_init(&o);
     commit(&o, 1, 1, HELD("{\"Coins\":0}", 1, "aaaa"));
     commit(&o, 2, 2, HELD("{\"Coins\":50}", 1, "aaaa")); /* fine: judged by session token, not by server */
-    assert_int_equal(o.violations, 0);
+    assert_int_equal(o.verdict.violations, 0);
     commit(&o, 3, 1, FREE("{\"Coins\":50}", 1, "aaaa"));
     commit(&o, 4, 2, FREE("{\"Coins\":99}", 1, "zzzz")); /* a write after release by someone else */
     commit(&o, 5, 2, FREE("{\"Coins\":98}", 1, "zzzz"));
-    assert_int_equal(o.violations, 2);
-    assert_true(o.first_time_us == 4000000); /* the first is the one explained */
-    assert_non_null(strstr(o.first, "server 2 changed the data at generation 1 without holding the lease"));
+    assert_int_equal(o.verdict.violations, 2);
+    assert_true(o.verdict.first_time_us == 4000000); /* the first is the one explained */
+    assert_non_null(strstr(o.verdict.first, "server 2 changed the data at generation 1 without holding the lease"));
     lease_oracle_free(&o);
 }
 

@@ -1,0 +1,24 @@
+/* oracle.h: what every oracle keeps of its violations, and the helpers they share.
+ *
+ * An oracle counts every violation and explains the first one, with its time, in plain words;
+ * the runner reports it under the oracle's check name. Keys are "store\x1fkey", as the
+ * simulated DataStore names them; messages show the key alone. */
+#ifndef ORACLE_H
+#define ORACLE_H
+
+#include <stdint.h>
+
+typedef struct oracle_verdict {
+    int64_t violations;
+    int64_t first_time_us;
+    char first[512]; /* the first violation, explained; "" when none */
+} oracle_verdict;
+
+/* Counts a violation; the first one's message (printf-formatted) and time are kept. */
+void oracle_violation(oracle_verdict *v, int64_t time_us, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The key of "store\x1fkey", for messages. */
+const char *oracle_key_name(const char *full_key);
+
+#endif
