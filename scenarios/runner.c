@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/document.h"
+#include "core/grow.h"
 #include "core/helpers/cooldown.h"
 #include "core/helpers/daily.h"
 #include "core/helpers/effects.h"
@@ -42,6 +43,9 @@ typedef struct run {
     vs_leaderboard_config leaderboard;
     lease_oracle lease;       /* judges every commit as the run goes */
     delivery_oracle delivery; /* ... and so does this, with the accepted operations at the end */
+    struct engine_grant **grants; /* purchases given to the engine's receipt handler; freed at the
+                                     end, since a crashed server never answers its own */
+    size_t grant_count, grant_cap;
 } run;
 
 typedef struct step_ctx {
@@ -741,6 +745,27 @@ static void receipt_loaded(void *arg, int64_t user_id, const vs_error *err)
     reply(reply_arg, d);
 }
 
+/* A purchase handed to the engine's receipt handler: a GRANTED answer means the grant is a
+ * saved durable operation, which the delivery oracle then holds the engine to. */
+typedef struct engine_grant {
+    run *r;
+    int64_t player;
+    char op_id[96];
+    vs_receipt_reply_fn reply;
+    void *reply_arg;
+} engine_grant;
+
+static void engine_grant_answered(void *arg, vs_receipt_decision decision)
+{
+    engine_grant *g = arg;
+    if (decision == VS_RECEIPT_GRANTED) {
+        char full_key[160];
+        snprintf(full_key, sizeof full_key, "%s\x1fPlayer_%" PRId64, g->r->sc->store.name, g->player);
+        delivery_oracle_accepted(&g->r->delivery, g->r->w.now_us, full_key, g->op_id);
+    }
+    g->reply(g->reply_arg, decision);
+}
+
 static void receipt_handler(void *arg, const vs_receipt *receipt, vs_receipt_reply_fn reply, void *reply_arg)
 {
     shop *sh = arg;
@@ -756,7 +781,18 @@ static void receipt_handler(void *arg, const vs_receipt *receipt, vs_receipt_rep
     if (p && p->handler) {
         /* The engine's receipt handler: once per purchase id, answered after the save. */
         free(c);
-        vs_store_process_receipt(srv->store, receipt, p->handler, reply, reply_arg);
+        engine_grant *g = malloc(sizeof *g);
+        engine_grant **list = vs_grow(r->grants, &r->grant_cap, sizeof *list, r->grant_count + 1);
+        if (!g || !list) {
+            free(g);
+            reply(reply_arg, VS_RECEIPT_NOT_PROCESSED_YET);
+            return;
+        }
+        r->grants = list;
+        r->grants[r->grant_count++] = g;
+        *g = (engine_grant){.r = r, .player = receipt->player, .reply = reply, .reply_arg = reply_arg};
+        snprintf(g->op_id, sizeof g->op_id, "purchase:%s", receipt->purchase_id ? receipt->purchase_id : "");
+        vs_store_process_receipt(srv->store, receipt, p->handler, engine_grant_answered, g);
         return;
     }
     *c = (receipt_call){r, sh->server, reply, reply_arg, receipt->product};
@@ -1016,6 +1052,9 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     fault_plan_free(&r.plan);
     lease_oracle_free(&r.lease);
     delivery_oracle_free(&r.delivery);
+    for (size_t i = 0; i < r.grant_count; i++)
+        free(r.grants[i]);
+    free(r.grants);
     free(servers);
     for (size_t i = 0; r.builds && i < sc->server_count; i++)
         vs_migrations_free(&r.builds[i].migrations);
