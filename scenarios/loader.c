@@ -49,6 +49,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -4208,6 +4209,15 @@ static int read_leaderboard_path(reader *r, const char *key, node *v, void *obj)
 }
 
 /* Deliberately unsafe engine settings, to prove an oracle fires (only with must_fail). */
+static const struct {
+    const char *name;
+    size_t flag; /* offset of its bool in scenario_store */
+} unsafe_settings[] = {
+    {"save_ignores_lease", offsetof(scenario_store, unsafe_save_ignores_lease)},
+    {"deliver_skips_receipts", offsetof(scenario_store, unsafe_deliver_skips_receipts)},
+    {"snapshot_whole_profile", offsetof(scenario_store, unsafe_snapshot_whole_profile)},
+};
+
 static int read_unsafe(reader *r, const char *key, node *v, void *obj)
 {
     scenario_store *st = obj;
@@ -4218,16 +4228,14 @@ static int read_unsafe(reader *r, const char *key, node *v, void *obj)
     char d[DBUF];
     for (size_t i = 0; i < seq->count; i++) {
         node *item = deref(seq->items[i]);
-        if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "save_ignores_lease"))
-            st->unsafe_save_ignores_lease = true;
-        else if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "deliver_skips_receipts"))
-            st->unsafe_deliver_skips_receipts = true;
-        else if (item->kind == NODE_SCALAR && text_is(item->text, item->len, "snapshot_whole_profile"))
-            st->unsafe_snapshot_whole_profile = true;
-        else
+        size_t k = 0, n = sizeof unsafe_settings / sizeof *unsafe_settings;
+        while (k < n && !(item->kind == NODE_SCALAR && text_is(item->text, item->len, unsafe_settings[k].name)))
+            k++;
+        if (k == n)
             return fail_node(r, seq->items[i], "expected an unsafe setting (save_ignores_lease, "
                                                "deliver_skips_receipts or snapshot_whole_profile), found %s",
                              describe(seq->items[i], d, sizeof d));
+        *(bool *)((char *)st + unsafe_settings[k].flag) = true;
     }
     return 0;
 }
@@ -4907,16 +4915,31 @@ static int read_faults(reader *r, const char *key, node *v, void *obj)
 }
 
 /* The built-in checks a scenario may declare it must make fire. */
-static const char *const must_fail_checks[] = {"lease", "delivery", "replication", "quiesce", "expect"};
+/* The built-in checks a scenario may name; the oracles among them may also be turned off. */
+static const struct {
+    const char *name;
+    bool can_be_off;
+} builtin_checks[] = {
+    {"lease", true}, {"delivery", true}, {"replication", true}, {"quiesce", false}, {"expect", false},
+};
+
+/* The name of the built-in check called name (one that can be turned off, when want_off), or
+ * NULL. */
+static const char *builtin_check(const char *name, bool want_off)
+{
+    for (size_t i = 0; i < sizeof builtin_checks / sizeof *builtin_checks; i++)
+        if (strcmp(name, builtin_checks[i].name) == 0 && (!want_off || builtin_checks[i].can_be_off))
+            return builtin_checks[i].name;
+    return NULL;
+}
 
 static int read_must_fail_check(reader *r, const char *key, node *v, void *obj)
 {
     scenario *s = obj;
     if (read_text(r, key, v, "a check name", 1, 64, &s->must_fail_check))
         return -1;
-    for (size_t i = 0; i < sizeof must_fail_checks / sizeof *must_fail_checks; i++)
-        if (strcmp(s->must_fail_check, must_fail_checks[i]) == 0)
-            return 0;
+    if (builtin_check(s->must_fail_check, false))
+        return 0;
     return fail_node(r, v, "expected a built-in check (lease, delivery, replication, quiesce or expect), found '%s'",
                      s->must_fail_check);
 }
@@ -4946,8 +4969,7 @@ static int read_checks_off(reader *r, const char *key, node *v, void *obj)
         if (read_text(r, "checks_off", m->items[2 * i], "a check name", 1, 64, &c->check))
             return -1;
         s->checks_off_count++;
-        if (strcmp(c->check, "lease") != 0 && strcmp(c->check, "delivery") != 0 &&
-            strcmp(c->check, "replication") != 0)
+        if (!builtin_check(c->check, true))
             return fail_node(r, k, "'%s' is not a check that can be turned off (lease, delivery or "
                                    "replication)", c->check);
         if (read_text(r, c->check, m->items[2 * i + 1], "the reason it is off", 1, SIZE_MAX, &c->why))

@@ -357,14 +357,19 @@ static vs_status steps_handler(void *arg, vs_value *draft, const vs_value *paylo
     return st;
 }
 
+/* Tells the delivery oracle that operation op_id to player's profile was accepted. */
+static void operation_accepted(run *r, int64_t player, const char *op_id)
+{
+    char full_key[160]; /* the simulated DataStore's name for the profile: "store\x1fkey" */
+    snprintf(full_key, sizeof full_key, "%s\x1fPlayer_%" PRId64, r->sc->store.name, player);
+    delivery_oracle_accepted(&r->delivery, r->w.now_us, full_key, op_id);
+}
+
 static void deliver_checked(void *arg, int64_t user_id, bool duplicate, const vs_error *err)
 {
     step_ctx *ctx = arg;
-    if (!err && !duplicate) {
-        char full_key[160];
-        snprintf(full_key, sizeof full_key, "%s\x1fPlayer_%" PRId64, ctx->r->sc->store.name, user_id);
-        delivery_oracle_accepted(&ctx->r->delivery, ctx->r->w.now_us, full_key, ctx->step->text);
-    }
+    if (!err && !duplicate)
+        operation_accepted(ctx->r, user_id, ctx->step->text);
     outcome_checked(arg, user_id,
                     err ? err : duplicate ? &(vs_error){.status = VS_ERR_BUSY, .message = "a duplicate"} : NULL);
 }
@@ -758,11 +763,8 @@ typedef struct engine_grant {
 static void engine_grant_answered(void *arg, vs_receipt_decision decision)
 {
     engine_grant *g = arg;
-    if (decision == VS_RECEIPT_GRANTED) {
-        char full_key[160];
-        snprintf(full_key, sizeof full_key, "%s\x1fPlayer_%" PRId64, g->r->sc->store.name, g->player);
-        delivery_oracle_accepted(&g->r->delivery, g->r->w.now_us, full_key, g->op_id);
-    }
+    if (decision == VS_RECEIPT_GRANTED)
+        operation_accepted(g->r, g->player, g->op_id);
     g->reply(g->reply_arg, decision);
 }
 
