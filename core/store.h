@@ -95,6 +95,12 @@ typedef struct vs_store_config {
     /* UNSAFE, for testing the oracles only: the snapshot a client gets on load is the whole
      * profile, private fields included. */
     bool unsafe_snapshot_whole_profile;
+    /* UNSAFE, for testing the oracles only: a key that reads as missing is created from the
+     * template at once, without asking its version history (the nil-read incident). */
+    bool unsafe_create_on_nil_read;
+    /* UNSAFE, for testing the oracles only: an edit changes the data in place, so a cancelled
+     * or failed edit leaves what it did before it failed. */
+    bool unsafe_edit_in_place;
 } vs_store_config;
 
 /* Why something did not succeed. */

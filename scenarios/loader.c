@@ -4216,6 +4216,8 @@ static const struct {
     {"save_ignores_lease", offsetof(scenario_store, unsafe_save_ignores_lease)},
     {"deliver_skips_receipts", offsetof(scenario_store, unsafe_deliver_skips_receipts)},
     {"snapshot_whole_profile", offsetof(scenario_store, unsafe_snapshot_whole_profile)},
+    {"create_on_nil_read", offsetof(scenario_store, unsafe_create_on_nil_read)},
+    {"edit_in_place", offsetof(scenario_store, unsafe_edit_in_place)},
 };
 
 static int read_unsafe(reader *r, const char *key, node *v, void *obj)
@@ -4233,7 +4235,8 @@ static int read_unsafe(reader *r, const char *key, node *v, void *obj)
             k++;
         if (k == n)
             return fail_node(r, seq->items[i], "expected an unsafe setting (save_ignores_lease, "
-                                               "deliver_skips_receipts or snapshot_whole_profile), found %s",
+                                               "deliver_skips_receipts, snapshot_whole_profile, "
+                                               "create_on_nil_read or edit_in_place), found %s",
                              describe(seq->items[i], d, sizeof d));
         *(bool *)((char *)st + unsafe_settings[k].flag) = true;
     }
@@ -4914,14 +4917,34 @@ static int read_faults(reader *r, const char *key, node *v, void *obj)
     return 0;
 }
 
-/* The built-in checks a scenario may declare it must make fire. */
-/* The built-in checks a scenario may name; the oracles among them may also be turned off. */
+/* The built-in checks a scenario may name (must_fail); the oracles among them may also be
+ * turned off (checks_off). */
 static const struct {
     const char *name;
     bool can_be_off;
 } builtin_checks[] = {
-    {"lease", true}, {"delivery", true}, {"replication", true}, {"quiesce", false}, {"expect", false},
+    {"lease", true},    {"data", true},     {"delivery", true}, {"atomic", true},
+    {"replication", true}, {"liveness", true}, {"quiesce", false}, {"expect", false},
 };
+
+/* "lease, data, ... or expect" (only those that can be turned off, when want_off). */
+static void builtin_check_list(bool want_off, char *buf, size_t size)
+{
+    size_t n = 0, count = 0, total = 0;
+    for (size_t i = 0; i < sizeof builtin_checks / sizeof *builtin_checks; i++)
+        total += !want_off || builtin_checks[i].can_be_off;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof builtin_checks / sizeof *builtin_checks; i++) {
+        if (want_off && !builtin_checks[i].can_be_off)
+            continue;
+        count++;
+        int w = snprintf(buf + n, size - n, "%s%s", count == 1 ? "" : count == total ? " or " : ", ",
+                         builtin_checks[i].name);
+        if (w < 0 || (size_t)w >= size - n)
+            return;
+        n += (size_t)w;
+    }
+}
 
 /* The name of the built-in check called name (one that can be turned off, when want_off), or
  * NULL. */
@@ -4940,8 +4963,9 @@ static int read_must_fail_check(reader *r, const char *key, node *v, void *obj)
         return -1;
     if (builtin_check(s->must_fail_check, false))
         return 0;
-    return fail_node(r, v, "expected a built-in check (lease, delivery, replication, quiesce or expect), found '%s'",
-                     s->must_fail_check);
+    char names[160];
+    builtin_check_list(false, names, sizeof names);
+    return fail_node(r, v, "expected a built-in check (%s), found '%s'", names, s->must_fail_check);
 }
 
 static int read_must_fail_why(reader *r, const char *key, node *v, void *obj)
@@ -4969,9 +4993,11 @@ static int read_checks_off(reader *r, const char *key, node *v, void *obj)
         if (read_text(r, "checks_off", m->items[2 * i], "a check name", 1, 64, &c->check))
             return -1;
         s->checks_off_count++;
-        if (!builtin_check(c->check, true))
-            return fail_node(r, k, "'%s' is not a check that can be turned off (lease, delivery or "
-                                   "replication)", c->check);
+        if (!builtin_check(c->check, true)) {
+            char names[160];
+            builtin_check_list(true, names, sizeof names);
+            return fail_node(r, k, "'%s' is not a check that can be turned off (%s)", c->check, names);
+        }
         if (read_text(r, c->check, m->items[2 * i + 1], "the reason it is off", 1, SIZE_MAX, &c->why))
             return -1;
     }

@@ -16,6 +16,7 @@
 #include "sim/experience.h"
 #include "sim/oracle_delivery.h"
 #include "sim/oracle_lease.h"
+#include "sim/oracle_model.h"
 #include "sim/world.h"
 
 /* The scenario's receipt handler on one server. */
@@ -43,6 +44,12 @@ typedef struct run {
     vs_leaderboard_config leaderboard;
     lease_oracle lease;       /* judges every commit as the run goes */
     delivery_oracle delivery; /* ... and so does this, with the accepted operations at the end */
+    model_oracle model;       /* follows every acknowledged change, every commit and session */
+    struct op_call {          /* the operation handler the engine ran last, until it says how it went */
+        const scenario_handler *h;
+        const vs_value *payload; /* the engine's, valid until its op_applied or op_failed event */
+    } last_op;
+    struct handler_ctx *handler_ctxs; /* one per scenario handler */
     struct engine_grant **grants; /* purchases given to the engine's receipt handler; freed at the
                                      end, since a crashed server never answers its own */
     size_t grant_count, grant_cap;
@@ -52,6 +59,12 @@ typedef struct step_ctx {
     run *r;
     const scenario_step *step;
 } step_ctx;
+
+/* A scenario operation handler, as the engine calls it on any server. */
+typedef struct handler_ctx {
+    run *r;
+    const scenario_handler *h;
+} handler_ctx;
 
 typedef struct edge_ctx {
     run *r;
@@ -132,16 +145,58 @@ typedef struct edit_args {
     vs_steps_error err;
 } edit_args;
 
+/* Game code that relies on the engine's transaction: it changes the draft step by step and
+ * may fail half way, leaving the rollback to the engine (as a hand-written edit would). */
 static vs_status apply_edit(void *arg, vs_value *draft)
 {
     edit_args *a = arg;
-    return vs_steps_apply(&a->st->edit, draft, NULL, &a->err);
+    return vs_steps_apply_in_place(&a->st->edit, draft, NULL, &a->err);
 }
 
 static vs_store *store_of(run *r, int64_t player)
 {
     server *srv = experience_server(&r->x, experience_player_server(&r->x, player));
     return srv ? srv->store : NULL;
+}
+
+/* The simulated DataStore's name for the player's profile: "store\x1fPlayer_<id>". */
+static void profile_key(const run *r, int64_t player, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s\x1fPlayer_%" PRId64, r->sc->store.name, player);
+}
+
+/* The reference model follows a change the game asked of srv's engine: the model applies it
+ * too when the engine acknowledged it (status VS_OK), and either way the engine's data in
+ * memory must then equal the model (a refused or cancelled change leaves no trace). */
+static void follow_change(run *r, server *srv, int64_t player, vs_status status, model_change_fn fn,
+                          void *arg, const char *what)
+{
+    if (!srv || !srv->store)
+        return;
+    char key[160];
+    profile_key(r, player, key, sizeof key);
+    if (status == VS_OK)
+        model_oracle_change(&r->model, r->w.now_us, srv->id, key, fn, arg, what);
+    vs_path root = {0};
+    const vs_value *data = vs_store_get(srv->store, player, &root);
+    if (data) /* nothing to compare while the profile is not readable (loading, gone) */
+        model_oracle_memory(&r->model, r->w.now_us, srv->id, key, data, what);
+}
+
+/* A set, add, insert or remove step, as the model applies it. */
+static vs_status mutate_model(void *arg, vs_value *draft)
+{
+    const scenario_step *st = arg;
+    vs_value *item = NULL;
+    switch (st->kind) {
+    case STEP_SET:
+        return (item = vs_copy(st->value)) ? vs_path_set(draft, &st->path, item) : VS_ERR_NOMEM;
+    case STEP_ADD: return vs_path_add(draft, &st->path, vs_number_of(st->value));
+    case STEP_INSERT:
+        return (item = vs_copy(st->value)) ? vs_path_insert(draft, &st->path, st->index, item) : VS_ERR_NOMEM;
+    case STEP_REMOVE: return vs_path_remove(draft, &st->path);
+    default: return VS_ERR_ARG;
+    }
 }
 
 static vs_status mutate(run *r, const scenario_step *st)
@@ -172,7 +227,9 @@ static vs_status mutate(run *r, const scenario_step *st)
     default:
         return VS_ERR_ARG;
     }
-    experience_note_call(&r->x, experience_player_server(&r->x, st->player), what, st->player, status);
+    int at = experience_player_server(&r->x, st->player);
+    experience_note_call(&r->x, at, what, st->player, status);
+    follow_change(r, experience_server(&r->x, at), st->player, status, mutate_model, (void *)st, what);
     return status;
 }
 
@@ -181,9 +238,11 @@ static vs_status edit_step(run *r, const scenario_step *st)
     vs_store *store = store_of(r, st->player);
     if (!store)
         return VS_ERR_NOT_LOADED;
-    edit_args a = {.st = st};
+    edit_args a = {.st = st}, model_args = {.st = st};
     vs_status status = vs_store_edit(store, st->player, apply_edit, &a);
-    experience_note_call(&r->x, experience_player_server(&r->x, st->player), "engine.edit", st->player, status);
+    int at = experience_player_server(&r->x, st->player);
+    experience_note_call(&r->x, at, "engine.edit", st->player, status);
+    follow_change(r, experience_server(&r->x, at), st->player, status, apply_edit, &model_args, "engine.edit");
     if (st->expect_cancel) {
         if (status == VS_OK)
             step_fail(r, st, "expected the edit to be cancelled, but it committed");
@@ -248,7 +307,9 @@ static vs_status helper_step(run *r, const scenario_step *st)
         }
         return VS_OK;
     }
+    helper_call model_h = h; /* the same call at the same instant, for the model */
     vs_status s2 = vs_store_edit(srv->store, st->player, helper_edit, &h);
+    follow_change(r, srv, st->player, s2, helper_edit, &model_h, "engine.edit");
     if (s2 != VS_OK)
         return s2;
     if (st->kind == STEP_COOLDOWN && h.flag == st->expect_cancel) {
@@ -349,19 +410,29 @@ static void ods_check_done(void *arg, const vs_ods_page *page)
 static vs_status steps_handler(void *arg, vs_value *draft, const vs_value *payload, char *why,
                                size_t size)
 {
-    const scenario_handler *h = arg;
+    const handler_ctx *ctx = arg;
+    const scenario_handler *h = ctx->h;
+    ctx->r->last_op = (struct op_call){h, payload};
     vs_steps_error err = {0};
-    vs_status st = vs_steps_apply(&h->steps, draft, payload, &err);
+    vs_status st = vs_steps_apply_in_place(&h->steps, draft, payload, &err); /* the engine's draft */
     if (st != VS_OK)
         snprintf(why, size, "%s", err.message[0] ? err.message : vs_status_message(st));
     return st;
 }
 
+/* The model applies the handler the engine ran last, with the same payload. */
+static vs_status op_model(void *arg, vs_value *draft)
+{
+    const struct op_call *call = arg;
+    vs_steps_error err = {0};
+    return vs_steps_apply(&call->h->steps, draft, call->payload, &err);
+}
+
 /* Tells the delivery oracle that operation op_id to player's profile was accepted. */
 static void operation_accepted(run *r, int64_t player, const char *op_id)
 {
-    char full_key[160]; /* the simulated DataStore's name for the profile: "store\x1fkey" */
-    snprintf(full_key, sizeof full_key, "%s\x1fPlayer_%" PRId64, r->sc->store.name, player);
+    char full_key[160];
+    profile_key(r, player, full_key, sizeof full_key);
     delivery_oracle_accepted(&r->delivery, r->w.now_us, full_key, op_id);
 }
 
@@ -423,6 +494,18 @@ static void server_step(step_ctx *ctx)
         ordered_get_sorted(&x->ods, srv->ep, st->store, st->ascending, st->page_size, INT64_MIN,
                            INT64_MAX, NULL, ods_check_done, ctx);
         break;
+    case STEP_CLEAR_LEASE:
+    case STEP_REPAIR: {
+        /* An operator's edit outside any session: the model takes the result as it comes. */
+        char key[160];
+        profile_key(r, st->player, key, sizeof key);
+        model_oracle_forget(&r->model, key);
+        break;
+    }
+    default:
+        break;
+    }
+    switch (st->kind) {
     case STEP_CLEAR_LEASE: {
         vs_status s2 = vs_store_clear_lease(srv->store, st->player, outcome_checked, ctx);
         if (s2 != VS_OK)
@@ -732,6 +815,13 @@ static const scenario_product *product_of(const scenario *sc, int64_t id)
     return NULL;
 }
 
+/* The naive handler's grant, as the model applies it. */
+static vs_status grant_model(void *arg, vs_value *draft)
+{
+    const scenario_product *p = arg;
+    return vs_path_add(draft, &p->path, p->amount);
+}
+
 static void receipt_loaded(void *arg, int64_t user_id, const vs_error *err)
 {
     receipt_call *c = arg;
@@ -741,9 +831,12 @@ static void receipt_loaded(void *arg, int64_t user_id, const vs_error *err)
     /* The naive handler of many games: grant by adding to the profile, then say GRANTED. It
      * has no purchase-id check and does not wait for the grant to be saved, which is what
      * the platform's contract punishes (an unrecorded grant is offered, and granted, again). */
-    if (!err && p && srv && srv->store &&
-        vs_store_add(srv->store, user_id, &p->path, p->amount) == VS_OK)
-        d = VS_RECEIPT_GRANTED;
+    if (!err && p && srv && srv->store) {
+        vs_status st = vs_store_add(srv->store, user_id, &p->path, p->amount);
+        follow_change(c->r, srv, user_id, st, grant_model, (void *)p, "the receipt handler's add");
+        if (st == VS_OK)
+            d = VS_RECEIPT_GRANTED;
+    }
     vs_receipt_reply_fn reply = c->reply;
     void *reply_arg = c->reply_arg;
     free(c);
@@ -852,6 +945,50 @@ static vs_status add_swarm_faults(run *r)
     return r->result->swarm_faults ? VS_OK : VS_ERR_NOMEM;
 }
 
+/* Every committed write goes past the oracles. */
+static void judge_commit(void *arg, int server_id, const char *full_key, size_t len, const vs_value *value)
+{
+    run *r = arg;
+    lease_oracle_commit(&r->lease, r->w.now_us, server_id, full_key, len, value);
+    delivery_oracle_commit(&r->delivery, r->w.now_us, server_id, full_key, len, value);
+    model_oracle_commit(&r->model, r->w.now_us, server_id, full_key, value);
+}
+
+/* The engines' events tell the model when sessions start and end and when operations ran. */
+static void judge_event(void *arg, server *srv, const vs_event *ev)
+{
+    run *r = arg;
+    if (!ev->user_id || !srv->store)
+        return;
+    char key[160];
+    profile_key(r, ev->user_id, key, sizeof key);
+    vs_path root = {0};
+    switch (ev->kind) {
+    case VS_EV_PROFILE_LOADED:
+        model_oracle_loaded(&r->model, r->w.now_us, srv->id, key, vs_store_get(srv->store, ev->user_id, &root));
+        break;
+    case VS_EV_PROFILE_RELEASED:
+        model_oracle_released(&r->model, r->w.now_us, srv->id, key);
+        break;
+    case VS_EV_LEASE_LOST:
+        model_oracle_ended(&r->model, srv->id, key);
+        break;
+    case VS_EV_OP_APPLIED:
+    case VS_EV_OP_FAILED:
+    case VS_EV_OP_DEAD: {
+        char what[120];
+        snprintf(what, sizeof what, "operation %s", ev->kind == VS_EV_OP_APPLIED ? ev->message : "attempt");
+        struct op_call call = r->last_op;
+        r->last_op = (struct op_call){0};
+        follow_change(r, srv, ev->user_id, ev->kind == VS_EV_OP_APPLIED && call.h ? VS_OK : VS_ERR_ARG,
+                      op_model, &call, what);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 static vs_status build(run *r, bool swarm, experience_server_config **servers_out)
 {
     const scenario *sc = r->sc;
@@ -886,10 +1023,14 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .unsafe_save_ignores_lease = sc->store.unsafe_save_ignores_lease,
                                        .unsafe_deliver_skips_receipts = sc->store.unsafe_deliver_skips_receipts,
                                        .unsafe_snapshot_whole_profile = sc->store.unsafe_snapshot_whole_profile,
+                                       .unsafe_create_on_nil_read = sc->store.unsafe_create_on_nil_read,
+                                       .unsafe_edit_in_place = sc->store.unsafe_edit_in_place,
                                        .public_paths = sc->store.public_paths.count ? &sc->store.public_paths : NULL},
                              .public_paths = &sc->store.public_paths,
                              .on_server_started = server_started,
-                             .on_server_started_arg = r};
+                             .on_server_started_arg = r,
+                             .on_engine_event = judge_event,
+                             .on_engine_event_arg = r};
     limits_init(&cfg.limits, sc->platform.profile);
     cfg.store.value_max_bytes = cfg.limits.value_max_bytes;
     if (sc->store.leaderboard_store) {
@@ -901,9 +1042,13 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
         r->handlers = calloc(sc->store.handler_count, sizeof *r->handlers);
         if (!r->handlers)
             return VS_ERR_NOMEM;
-        for (size_t i = 0; i < sc->store.handler_count; i++)
-            r->handlers[i] = (vs_op_handler){sc->store.handlers[i].name, steps_handler,
-                                             &sc->store.handlers[i]};
+        r->handler_ctxs = calloc(sc->store.handler_count, sizeof *r->handler_ctxs);
+        if (!r->handler_ctxs)
+            return VS_ERR_NOMEM;
+        for (size_t i = 0; i < sc->store.handler_count; i++) {
+            r->handler_ctxs[i] = (handler_ctx){r, &sc->store.handlers[i]};
+            r->handlers[i] = (vs_op_handler){sc->store.handlers[i].name, steps_handler, &r->handler_ctxs[i]};
+        }
         cfg.store.handlers = r->handlers;
         cfg.store.handler_count = sc->store.handler_count;
     }
@@ -940,14 +1085,6 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
     *servers_out = servers;
     r->experience_ready = true;
     return experience_init(&r->x, &r->w, &cfg);
-}
-
-/* Every committed write goes past the lease oracle. */
-static void judge_commit(void *arg, int server_id, const char *full_key, size_t len, const vs_value *value)
-{
-    run *r = arg;
-    lease_oracle_commit(&r->lease, r->w.now_us, server_id, full_key, len, value);
-    delivery_oracle_commit(&r->delivery, r->w.now_us, server_id, full_key, len, value);
 }
 
 /* The document stored at "store\x1fkey" now, for the oracles' final checks. */
@@ -987,7 +1124,9 @@ static void check_oracles(run *r)
 {
     delivery_oracle_finish(&r->delivery, r->w.now_us, stored_document, r);
     report_oracle(r, "lease", &r->lease.verdict);
+    report_oracle(r, "data", &r->model.lost);
     report_oracle(r, "delivery", &r->delivery.verdict);
+    report_oracle(r, "atomic", &r->model.atomic);
 }
 
 bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, run_result *out)
@@ -997,6 +1136,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     run r = {.sc = sc, .result = out};
     lease_oracle_init(&r.lease);
     delivery_oracle_init(&r.delivery);
+    model_oracle_init(&r.model);
     step_ctx *ctx = calloc(sc->step_count ? sc->step_count : 1, sizeof *ctx);
     experience_server_config *servers = NULL;
     edge_ctx *edges = NULL;
@@ -1054,6 +1194,8 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     fault_plan_free(&r.plan);
     lease_oracle_free(&r.lease);
     delivery_oracle_free(&r.delivery);
+    model_oracle_free(&r.model);
+    free(r.handler_ctxs);
     for (size_t i = 0; i < r.grant_count; i++)
         free(r.grants[i]);
     free(r.grants);

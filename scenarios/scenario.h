@@ -189,6 +189,8 @@ typedef struct scenario_store {
     bool unsafe_save_ignores_lease; /* a deliberately broken engine: only with must_fail */
     bool unsafe_deliver_skips_receipts;
     bool unsafe_snapshot_whole_profile;
+    bool unsafe_create_on_nil_read;
+    bool unsafe_edit_in_place;
     scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 

@@ -214,7 +214,8 @@ vs_status experience_init(experience *x, world *w, const experience_config *cfg)
     x->on_server_started_arg = cfg->on_server_started_arg;
     server_env env = {.w = w, .lim = &x->lim, .faults = cfg->faults, .hist = &x->hist,
                       .ds = &x->ds, .ods = &x->ods, .msg = &x->msg, .purchases = &x->purchases,
-                      .store_config = &x->store_config, .client_send = route_client, .client_arg = x};
+                      .store_config = &x->store_config, .client_send = route_client, .client_arg = x,
+                      .on_event = cfg->on_engine_event, .event_arg = cfg->on_engine_event_arg};
     for (size_t i = 0; i < cfg->server_count; i++) {
         const experience_server_config *sc = &cfg->servers[i];
         if (sc->id < 1 || sc->id > DS_MAX_SERVERS || x->servers[sc->id])

@@ -44,6 +44,9 @@ typedef struct experience_config {
     /* Called each time a server starts, so the game can set it up (a receipt handler...). */
     void (*on_server_started)(void *arg, server *srv);
     void *on_server_started_arg;
+    /* Called with every event any server's engine emits (the oracles follow sessions). */
+    void (*on_engine_event)(void *arg, server *srv, const vs_event *event);
+    void *on_engine_event_arg;
     const vs_public_paths *public_paths; /* what clients may see (borrowed), for their checks */
 } experience_config;
 

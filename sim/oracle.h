@@ -6,7 +6,10 @@
 #ifndef ORACLE_H
 #define ORACLE_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "core/value.h"
 
 typedef struct oracle_verdict {
     int64_t violations;
@@ -20,5 +23,10 @@ void oracle_violation(oracle_verdict *v, int64_t time_us, const char *fmt, ...)
 
 /* The key of "store\x1fkey", for messages. */
 const char *oracle_key_name(const char *full_key);
+
+/* Where two values first differ, in plain words, into buf: "at 'Coins': 150 against 100"
+ * (a's value first). Maps are walked in canonical order, arrays by index (1-based, as paths
+ * are); long values are cut short. "no difference" when they are equal. */
+void oracle_first_difference(const vs_value *a, const vs_value *b, char *buf, size_t size);
 
 #endif

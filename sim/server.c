@@ -253,6 +253,8 @@ static void p_emit(void *ctx, const vs_event *event)
     server *srv = ctx;
     history_note(srv->env.hist, srv->id, history_event_what(event->kind), event->user_id, NULL,
                  event->code, 0, 0, event->message);
+    if (srv->env.on_event)
+        srv->env.on_event(srv->env.event_arg, srv, event);
 }
 
 static const vs_platform_ops server_ops = {

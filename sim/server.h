@@ -50,6 +50,9 @@ typedef struct server_env {
     void (*client_send)(void *arg, server *srv, int64_t player, bool snapshot, uint64_t seq,
                         const vs_value *view, const vs_change_list *changes);
     void *client_arg; /* the engine store every incarnation opens */
+    /* Told of every event the engine emits, after the history records it (the oracles). */
+    void (*on_event)(void *arg, server *srv, const vs_event *event);
+    void *event_arg;
 } server_env;
 
 struct server {

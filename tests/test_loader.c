@@ -2922,10 +2922,12 @@ static void test_must_fail_and_unsafe(void **state)
                       "'unsafe' breaks the engine on purpose and is allowed only in a scenario that "
                       "declares 'must_fail'");
     expect_text_error(BASE "  unsafe: [skip_receipts]\nmust_fail: {check: lease, why: x}\n", 7, 12,
-                      "expected an unsafe setting (save_ignores_lease, deliver_skips_receipts or "
-                      "snapshot_whole_profile), found a string 'skip_receipts'");
+                      "expected an unsafe setting (save_ignores_lease, deliver_skips_receipts, "
+                      "snapshot_whole_profile, create_on_nil_read or edit_in_place), found a string "
+                      "'skip_receipts'");
     expect_text_error(BASE "must_fail: {check: leases, why: x}\n", 7, 20,
-                      "expected a built-in check (lease, delivery, replication, quiesce or expect), found "
+                      "expected a built-in check (lease, data, delivery, atomic, replication, liveness, quiesce "
+                      "or expect), found "
                       "'leases'");
     expect_text_error(BASE "must_fail: {check: lease}\n", 7, 12, "'why'");
 #undef BASE
