@@ -1003,7 +1003,10 @@ static bool save_transform(void *arg, const vs_value *current, const vs_key_info
     (void)info;
     s->sout = SAVE_NONE;
     if (current == NULL) {
-        s->sout = SAVE_NIL;
+        /* A release after a failed load holds no data: a key that reads as missing has no
+         * lease of ours to give back (and if the read lied, a lease the load did take expires
+         * and is taken over like any stale one). Otherwise we hold data the store must get. */
+        s->sout = s->release_if_held ? SAVE_NOT_HELD : SAVE_NIL;
         return false;
     }
     vs_lease lease;
