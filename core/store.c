@@ -179,6 +179,7 @@ struct vs_store {
     bool unsafe_snapshot_whole_profile; /* ditto */
     bool unsafe_create_on_nil_read;     /* ditto */
     bool unsafe_edit_in_place;          /* ditto */
+    bool unsafe_changes_not_sent;       /* ditto */
     vs_sub_id inbox_sub;
     vs_public_paths public_paths; /* copied; empty: nothing is replicated */
     vs_leaderboard *leaderboard;  /* NULL when none */
@@ -787,6 +788,8 @@ static void replicate(session *s, bool snapshot)
     vs_store *store = s->store;
     if (store->public_paths.count == 0 || !ops(store)->client_send || !s->data)
         return;
+    if (store->unsafe_changes_not_sent && !snapshot && s->public_view)
+        return; /* (the unsafe engine of the oracles' own tests forgets the client) */
     vs_value *view = vs_public_view(&store->public_paths, s->data);
     if (!view)
         return;
@@ -1481,6 +1484,7 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
     store->unsafe_snapshot_whole_profile = config->unsafe_snapshot_whole_profile;
     store->unsafe_create_on_nil_read = config->unsafe_create_on_nil_read;
     store->unsafe_edit_in_place = config->unsafe_edit_in_place;
+    store->unsafe_changes_not_sent = config->unsafe_changes_not_sent;
     if (config->handler_count) {
         store->handlers = calloc(config->handler_count, sizeof *store->handlers);
         if (!store->handlers) {

@@ -101,6 +101,9 @@ typedef struct vs_store_config {
     /* UNSAFE, for testing the oracles only: an edit changes the data in place, so a cancelled
      * or failed edit leaves what it did before it failed. */
     bool unsafe_edit_in_place;
+    /* UNSAFE, for testing the oracles only: changes after the load are never sent to the
+     * client, whose replica stays at the load's snapshot. */
+    bool unsafe_changes_not_sent;
 } vs_store_config;
 
 /* Why something did not succeed. */

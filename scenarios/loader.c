@@ -2005,6 +2005,7 @@ typedef struct args_ctx {
     bool *retry_dead;        /* dead_letter: retry (true) or drop */
     node *streak_node;       /* daily: the expected streak, when given */
     bool claimed;            /* daily: the claim must succeed */
+    bool *in_swarm;          /* expectation: it holds whatever faults a swarm run draws */
 } args_ctx;
 
 static int read_at(reader *r, const char *key, node *v, void *obj)
@@ -3463,13 +3464,24 @@ static const key_spec count_keys[] = {
     {"equals", false, read_count_equals},
 };
 
+static int read_in_swarm(reader *r, const char *key, node *v, void *obj)
+{
+    args_ctx *c = obj;
+    return read_bool(r, key, v, c->in_swarm);
+}
+
+/* Keys every expectation may carry. */
+static const key_spec expect_common_keys[] = {
+    {"swarm", false, read_in_swarm},
+};
+
 static const variant_spec expect_kinds[] = {
     {"stored", EXPECT_STORED, KEYS(stored_keys), check_stored, "{player: 1, ...}"},
     {"count", EXPECT_COUNT, KEYS(count_keys), check_count, "{counter: msg.lost, ...}"},
 };
 
 static const variant_group expect_group = {
-    "expectation", "kind", NULL, 0, KEYS(expect_kinds), NULL,
+    "expectation", "kind", KEYS(expect_common_keys), KEYS(expect_kinds), NULL,
 };
 
 static void variant_list(const variant_group *g, char *buf, size_t size)
@@ -4218,6 +4230,7 @@ static const struct {
     {"snapshot_whole_profile", offsetof(scenario_store, unsafe_snapshot_whole_profile)},
     {"create_on_nil_read", offsetof(scenario_store, unsafe_create_on_nil_read)},
     {"edit_in_place", offsetof(scenario_store, unsafe_edit_in_place)},
+    {"changes_not_sent", offsetof(scenario_store, unsafe_changes_not_sent)},
 };
 
 static int read_unsafe(reader *r, const char *key, node *v, void *obj)
@@ -4236,7 +4249,8 @@ static int read_unsafe(reader *r, const char *key, node *v, void *obj)
         if (k == n)
             return fail_node(r, seq->items[i], "expected an unsafe setting (save_ignores_lease, "
                                                "deliver_skips_receipts, snapshot_whole_profile, "
-                                               "create_on_nil_read or edit_in_place), found %s",
+                                               "create_on_nil_read, edit_in_place or changes_not_sent), "
+                                               "found %s",
                              describe(seq->items[i], d, sizeof d));
         *(bool *)((char *)st + unsafe_settings[k].flag) = true;
     }
@@ -4408,7 +4422,7 @@ static int read_expect(reader *r, const char *key, node *v, void *obj)
         e->at_least = e->at_most = -1;
         args_ctx c = {.player = &e->player, .path = &e->path, .path_may_be_empty = true,
                       .value = &e->equals, .server = &e->server, .counter = &e->counter,
-                      .at_least = &e->at_least, .at_most = &e->at_most};
+                      .at_least = &e->at_least, .at_most = &e->at_most, .in_swarm = &e->in_swarm};
         const variant_spec *chosen = NULL;
         if (read_variant(r, &expect_group, item, &c, &chosen))
             return -1;

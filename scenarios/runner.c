@@ -17,6 +17,7 @@
 #include "sim/oracle_delivery.h"
 #include "sim/oracle_lease.h"
 #include "sim/oracle_model.h"
+#include "sim/oracle_replica.h"
 #include "sim/world.h"
 
 /* The scenario's receipt handler on one server. */
@@ -45,6 +46,7 @@ typedef struct run {
     lease_oracle lease;       /* judges every commit as the run goes */
     delivery_oracle delivery; /* ... and so does this, with the accepted operations at the end */
     model_oracle model;       /* follows every acknowledged change, every commit and session */
+    oracle_verdict convergence; /* replicas at quiet points */
     struct op_call {          /* the operation handler the engine ran last, until it says how it went */
         const scenario_handler *h;
         const vs_value *payload; /* the engine's, valid until its op_applied or op_failed event */
@@ -992,6 +994,33 @@ static void judge_event(void *arg, server *srv, const vs_event *ev)
     }
 }
 
+/* A quiet point of a player's client: its replica must be the public part of the profile in
+ * the memory of the server it follows, once that server's session is active. */
+static void judge_replica(void *arg, int64_t player, client *c)
+{
+    run *r = arg;
+    int at = experience_player_server(&r->x, player);
+    server *srv = experience_server(&r->x, at);
+    vs_session_state state = srv && srv->store ? vs_store_state(srv->store, player) : VS_SESSION_NONE;
+    if ((state != VS_SESSION_ACTIVE && state != VS_SESSION_SAVING) || c->server != at ||
+        r->sc->store.public_paths.count == 0)
+        return;
+    vs_path root = {0};
+    replica_oracle_quiet(&r->convergence, r->w.now_us, player, at, &r->sc->store.public_paths,
+                         vs_store_get(srv->store, player, &root), client_replica(c));
+}
+
+/* The end of the script is a quiet point for every client with nothing on its way. */
+static void judge_replicas_at_end(run *r)
+{
+    for (size_t i = 0; i < r->x.player_count; i++) {
+        int64_t player = r->x.players[i].player;
+        client *c = experience_client(&r->x, player);
+        if (c && experience_replica_quiet(&r->x, player))
+            judge_replica(r, player, c);
+    }
+}
+
 static vs_status build(run *r, bool swarm, experience_server_config **servers_out)
 {
     const scenario *sc = r->sc;
@@ -1028,12 +1057,15 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .unsafe_snapshot_whole_profile = sc->store.unsafe_snapshot_whole_profile,
                                        .unsafe_create_on_nil_read = sc->store.unsafe_create_on_nil_read,
                                        .unsafe_edit_in_place = sc->store.unsafe_edit_in_place,
+                                       .unsafe_changes_not_sent = sc->store.unsafe_changes_not_sent,
                                        .public_paths = sc->store.public_paths.count ? &sc->store.public_paths : NULL},
                              .public_paths = &sc->store.public_paths,
                              .on_server_started = server_started,
                              .on_server_started_arg = r,
                              .on_engine_event = judge_event,
-                             .on_engine_event_arg = r};
+                             .on_engine_event_arg = r,
+                             .on_replica_quiet = judge_replica,
+                             .on_replica_quiet_arg = r};
     limits_init(&cfg.limits, sc->platform.profile);
     cfg.store.value_max_bytes = cfg.limits.value_max_bytes;
     if (sc->store.leaderboard_store) {
@@ -1130,6 +1162,7 @@ static void check_oracles(run *r)
     report_oracle(r, "data", &r->model.lost);
     report_oracle(r, "delivery", &r->delivery.verdict);
     report_oracle(r, "atomic", &r->model.atomic);
+    report_oracle(r, "replication", &r->convergence);
 }
 
 bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, run_result *out)
@@ -1162,6 +1195,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
         }
         schedule_fault_edges(&r, &edges, &edge_count);
         world_run_until(&r.w, sc->duration_us, false);
+        judge_replicas_at_end(&r);
         heal_and_leave(&r);
         world_run_until(&r.w, sc->duration_us + RUNNER_DRAIN_LIMIT_US, true);
         check_quiet(&r);
@@ -1173,8 +1207,11 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
                                 "outside the public paths: %s", r.x.clients[i].player, leak);
         }
         /* The scenario's own expectations describe the run as written; faults drawn around
-         * it may legitimately change counts and values, so a swarm run leaves them out. */
-        for (size_t i = 0; !swarm && i < sc->expect_count; i++) {
+         * it may legitimately change counts and values, so a swarm run checks only those
+         * marked to hold whatever the faults (swarm: true). */
+        for (size_t i = 0; i < sc->expect_count; i++) {
+            if (swarm && !sc->expects[i].in_swarm)
+                continue;
             if (sc->expects[i].kind == EXPECT_STORED)
                 check_stored(&r, &sc->expects[i]);
             else

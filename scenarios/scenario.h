@@ -125,6 +125,7 @@ typedef struct scenario_expect {
     int server;       /* count: only this server's records (0 = all) */
     int64_t at_least; /* count: lower bound, -1 for none */
     int64_t at_most;  /* count: upper bound, -1 for none */
+    bool in_swarm;    /* it holds whatever faults a swarm run draws: checked there too */
 } scenario_expect;
 
 typedef struct scenario_override {
@@ -191,6 +192,7 @@ typedef struct scenario_store {
     bool unsafe_snapshot_whole_profile;
     bool unsafe_create_on_nil_read;
     bool unsafe_edit_in_place;
+    bool unsafe_changes_not_sent;
     scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 

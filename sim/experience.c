@@ -77,7 +77,7 @@ static client *client_for(experience *x, int64_t player)
     client_init(c, player, x->public_paths);
     size_t i = client_lower_bound(x, player);
     memmove(&x->clients[i + 1], &x->clients[i], (x->client_count - i) * sizeof *x->clients);
-    x->clients[i] = (client_slot){player, c};
+    x->clients[i] = (client_slot){player, c, 0};
     x->client_count++;
     return c;
 }
@@ -106,16 +106,34 @@ static void replication_free(void *arg)
     free(rp);
 }
 
+static client_slot *slot_of(experience *x, int64_t player)
+{
+    size_t i = client_lower_bound(x, player);
+    return i < x->client_count && x->clients[i].player == player ? &x->clients[i] : NULL;
+}
+
+bool experience_replica_quiet(const experience *x, int64_t player)
+{
+    size_t i = client_lower_bound(x, player);
+    return i >= x->client_count || x->clients[i].player != player || x->clients[i].in_flight == 0;
+}
+
 static void replication_arrive(void *arg)
 {
     replication *rp = arg;
-    client *c = experience_client(rp->x, rp->player);
-    if (c) {
+    experience *x = rp->x;
+    client_slot *slot = slot_of(x, rp->player);
+    if (slot) {
+        client *c = slot->c;
         client_result res = rp->view ? client_apply_snapshot(c, rp->session, rp->seq, rp->view)
                                      : client_apply_changes(c, rp->session, rp->seq, &rp->changes);
         if (res != CLIENT_APPLIED)
-            history_note(&rp->x->hist, 0, "client.refused", rp->player, NULL, (int)res, (int64_t)rp->seq,
+            history_note(&x->hist, 0, "client.refused", rp->player, NULL, (int)res, (int64_t)rp->seq,
                          0, client_result_name(res));
+        if (slot->in_flight > 0)
+            slot->in_flight--;
+        if (slot->in_flight == 0 && x->on_replica_quiet)
+            x->on_replica_quiet(x->on_replica_quiet_arg, rp->player, c);
     }
     replication_free(rp);
 }
@@ -139,6 +157,9 @@ static void route_client(void *arg, server *srv, int64_t player, bool snapshot, 
         WORLD_ASSERT(x->w, vs_change_list_copy(changes, &rp->changes) == VS_OK);
     history_note(&x->hist, srv->id, snapshot ? "client.snapshot" : "client.changes", player, NULL, 0,
                  (int64_t)seq, 0, NULL);
+    client_slot *slot = slot_of(x, player);
+    if (slot)
+        slot->in_flight++;
     world_at_owned(x->w, x->w->now_us + x->lim.replication_delay_us, "client.arrive",
                    replication_arrive, replication_free, rp);
 }
@@ -212,6 +233,8 @@ vs_status experience_init(experience *x, world *w, const experience_config *cfg)
     x->on_server_started = cfg->on_server_started;
     x->public_paths = cfg->public_paths;
     x->on_server_started_arg = cfg->on_server_started_arg;
+    x->on_replica_quiet = cfg->on_replica_quiet;
+    x->on_replica_quiet_arg = cfg->on_replica_quiet_arg;
     server_env env = {.w = w, .lim = &x->lim, .faults = cfg->faults, .hist = &x->hist,
                       .ds = &x->ds, .ods = &x->ods, .msg = &x->msg, .purchases = &x->purchases,
                       .store_config = &x->store_config, .client_send = route_client, .client_arg = x,

@@ -47,6 +47,10 @@ typedef struct experience_config {
     /* Called with every event any server's engine emits (the oracles follow sessions). */
     void (*on_engine_event)(void *arg, server *srv, const vs_event *event);
     void *on_engine_event_arg;
+    /* Called when a replication arrives and nothing more is on its way to that client: a
+     * quiet point, where its replica must equal the public part of the profile. */
+    void (*on_replica_quiet)(void *arg, int64_t player, client *c);
+    void *on_replica_quiet_arg;
     const vs_public_paths *public_paths; /* what clients may see (borrowed), for their checks */
 } experience_config;
 
@@ -60,6 +64,7 @@ typedef struct player_place {
 typedef struct client_slot {
     int64_t player;
     client *c;
+    uint32_t in_flight; /* replications sent to it and not yet arrived */
 } client_slot;
 
 /* An engine call whose completion comes later (join, leave), kept until the run ends so a
@@ -91,6 +96,8 @@ typedef struct experience {
     const vs_public_paths *public_paths;
     client_slot *clients; /* sorted by player */
     size_t client_count, client_cap;
+    void (*on_replica_quiet)(void *arg, int64_t player, client *c);
+    void *on_replica_quiet_arg;
 } experience;
 
 /* Builds the experience and starts the servers that do not start stopped. */
@@ -100,6 +107,9 @@ void experience_free(experience *x);
 server *experience_server(experience *x, int id);
 /* The player's virtual client, or NULL when the player never joined. */
 client *experience_client(const experience *x, int64_t player);
+
+/* True when no replication is on its way to the player's client. */
+bool experience_replica_quiet(const experience *x, int64_t player);
 
 /* The server a player is on, or 0. */
 int experience_player_server(const experience *x, int64_t player);

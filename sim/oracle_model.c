@@ -221,8 +221,6 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
         k->committed = h;
         return;
     }
-    if (h == k->committed)
-        return; /* the data did not change (a lease renewal, a delivery into the inbox) */
     long i = k->model && k->server == server ? find_state(k, h) : -1;
     if (i >= 0) { /* one of the session's states: from here on, only later ones may be lost */
         memmove(k->states, k->states + i, (k->state_count - (size_t)i) * sizeof *k->states);
@@ -230,6 +228,8 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
         k->committed = h;
         return;
     }
+    if (h == k->committed)
+        return; /* the data did not change (a lease renewal, a delivery into the inbox) */
     if (!k->model)
         oracle_violation(&o->lost, time_us,
                          "key %s: server %d changed the stored data while no session held the "

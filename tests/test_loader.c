@@ -2923,13 +2923,23 @@ static void test_must_fail_and_unsafe(void **state)
                       "declares 'must_fail'");
     expect_text_error(BASE "  unsafe: [skip_receipts]\nmust_fail: {check: lease, why: x}\n", 7, 12,
                       "expected an unsafe setting (save_ignores_lease, deliver_skips_receipts, "
-                      "snapshot_whole_profile, create_on_nil_read or edit_in_place), found a string "
+                      "snapshot_whole_profile, create_on_nil_read, edit_in_place or changes_not_sent), "
+                      "found a string "
                       "'skip_receipts'");
     expect_text_error(BASE "must_fail: {check: leases, why: x}\n", 7, 20,
                       "expected a built-in check (lease, data, delivery, atomic, replication, liveness, quiesce "
                       "or expect), found "
                       "'leases'");
     expect_text_error(BASE "must_fail: {check: lease}\n", 7, 12, "'why'");
+    /* An expectation that holds whatever faults a swarm run draws. */
+    s = load_ok_text(BASE "expect:\n  - {stored: {player: 1, path: C, equals: 1}, swarm: true}\n"
+                          "  - {count: {counter: player.join, at_least: 0}}\n");
+    assert_int_equal(s->expect_count, 2);
+    assert_true(s->expects[0].in_swarm);
+    assert_false(s->expects[1].in_swarm);
+    scenario_free(s);
+    expect_text_error(BASE "expect:\n  - {stored: {player: 1, path: C, equals: 1}, swarm: maybe}\n", 8, 54,
+                      "expected true or false for 'swarm', found a string 'maybe'");
 #undef BASE
 }
 

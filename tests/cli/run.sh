@@ -68,8 +68,8 @@ if expect_status 0 "$vstore" check scenarios/; then pass; fi
 # reproduces the same run byte for byte.
 if expect_status 1 "$vstore" run "$here/failing.yaml" --json "$tmp/fail.json"; then
     if grep -q "^FAIL $here/failing.yaml seed=3 " "$tmp/out" &&
-        grep -qF "script: $here/failing.yaml:10:5: at 1s, add Coins for player 1: the profile is not loaded" "$tmp/out" &&
-        grep -qF "expect: $here/failing.yaml:14:5: stored profile of player 1 at 'Coins': expected 11, found 10" "$tmp/out"; then
+        grep -qF "script: $here/failing.yaml:11:5: at 1s, add Coins for player 1: the profile is not loaded" "$tmp/out" &&
+        grep -qF "expect: $here/failing.yaml:15:5: stored profile of player 1 at 'Coins': expected 11, found 10" "$tmp/out"; then
         pass; else fail "failing scenario output"; sed 's/^/    /' "$tmp/out"; fi
     repro=$(sed -n 's/^  reproduce: //p' "$tmp/out")
     head -n 1 "$tmp/out" >"$tmp/first"
