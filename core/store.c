@@ -180,6 +180,7 @@ struct vs_store {
     bool unsafe_create_on_nil_read;     /* ditto */
     bool unsafe_edit_in_place;          /* ditto */
     bool unsafe_changes_not_sent;       /* ditto */
+    bool unsafe_never_take_over;        /* ditto */
     vs_sub_id inbox_sub;
     vs_public_paths public_paths; /* copied; empty: nothing is replicated */
     vs_leaderboard *leaderboard;  /* NULL when none */
@@ -543,6 +544,8 @@ static void stale_timer_fired(void *arg)
 {
     session *s = arg;
     s->stale_timer = 0;
+    if (s->store->unsafe_never_take_over)
+        return; /* (the oracles' own tests: wait for a release that never comes) */
     s->held_stale = true;
     /* Look again now: if the lease is still what we saw a lease length ago, it is ours. */
     if (s->state == VS_SESSION_LOADING && !s->in_flight) {
@@ -1485,6 +1488,7 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
     store->unsafe_create_on_nil_read = config->unsafe_create_on_nil_read;
     store->unsafe_edit_in_place = config->unsafe_edit_in_place;
     store->unsafe_changes_not_sent = config->unsafe_changes_not_sent;
+    store->unsafe_never_take_over = config->unsafe_never_take_over;
     if (config->handler_count) {
         store->handlers = calloc(config->handler_count, sizeof *store->handlers);
         if (!store->handlers) {

@@ -104,6 +104,9 @@ typedef struct vs_store_config {
     /* UNSAFE, for testing the oracles only: changes after the load are never sent to the
      * client, whose replica stays at the load's snapshot. */
     bool unsafe_changes_not_sent;
+    /* UNSAFE, for testing the oracles only: a stale lease is never taken over, so a profile
+     * whose server crashed can never load again. */
+    bool unsafe_never_take_over;
 } vs_store_config;
 
 /* Why something did not succeed. */

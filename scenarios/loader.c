@@ -4220,6 +4220,27 @@ static int read_leaderboard_path(reader *r, const char *key, node *v, void *obj)
                       "", &st->leaderboard_path);
 }
 
+/* "a, b or c" from the names of a table whose rows start with their name (a const char *),
+ * keeping row i only when keep is NULL or keep(i) says so. */
+static void table_names(const void *table, size_t rows, size_t row_size, bool (*keep)(size_t i), char *buf,
+                      size_t size)
+{
+    size_t n = 0, count = 0, total = 0;
+    for (size_t i = 0; i < rows; i++)
+        total += !keep || keep(i);
+    buf[0] = '\0';
+    for (size_t i = 0; i < rows; i++) {
+        if (keep && !keep(i))
+            continue;
+        const char *name = *(const char *const *)(const void *)((const char *)table + i * row_size);
+        count++;
+        int w = snprintf(buf + n, size - n, "%s%s", count == 1 ? "" : count == total ? " or " : ", ", name);
+        if (w < 0 || (size_t)w >= size - n)
+            return;
+        n += (size_t)w;
+    }
+}
+
 /* Deliberately unsafe engine settings, to prove an oracle fires (only with must_fail). */
 static const struct {
     const char *name;
@@ -4231,6 +4252,7 @@ static const struct {
     {"create_on_nil_read", offsetof(scenario_store, unsafe_create_on_nil_read)},
     {"edit_in_place", offsetof(scenario_store, unsafe_edit_in_place)},
     {"changes_not_sent", offsetof(scenario_store, unsafe_changes_not_sent)},
+    {"never_take_over", offsetof(scenario_store, unsafe_never_take_over)},
 };
 
 static int read_unsafe(reader *r, const char *key, node *v, void *obj)
@@ -4246,12 +4268,12 @@ static int read_unsafe(reader *r, const char *key, node *v, void *obj)
         size_t k = 0, n = sizeof unsafe_settings / sizeof *unsafe_settings;
         while (k < n && !(item->kind == NODE_SCALAR && text_is(item->text, item->len, unsafe_settings[k].name)))
             k++;
-        if (k == n)
-            return fail_node(r, seq->items[i], "expected an unsafe setting (save_ignores_lease, "
-                                               "deliver_skips_receipts, snapshot_whole_profile, "
-                                               "create_on_nil_read, edit_in_place or changes_not_sent), "
-                                               "found %s",
+        if (k == n) {
+            char names[256];
+            table_names(unsafe_settings, n, sizeof *unsafe_settings, NULL, names, sizeof names);
+            return fail_node(r, seq->items[i], "expected an unsafe setting (%s), found %s", names,
                              describe(seq->items[i], d, sizeof d));
+        }
         *(bool *)((char *)st + unsafe_settings[k].flag) = true;
     }
     return 0;
@@ -4941,23 +4963,16 @@ static const struct {
     {"replication", true}, {"liveness", true}, {"quiesce", false}, {"expect", false},
 };
 
+static bool can_be_off(size_t i)
+{
+    return builtin_checks[i].can_be_off;
+}
+
 /* "lease, data, ... or expect" (only those that can be turned off, when want_off). */
 static void builtin_check_list(bool want_off, char *buf, size_t size)
 {
-    size_t n = 0, count = 0, total = 0;
-    for (size_t i = 0; i < sizeof builtin_checks / sizeof *builtin_checks; i++)
-        total += !want_off || builtin_checks[i].can_be_off;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof builtin_checks / sizeof *builtin_checks; i++) {
-        if (want_off && !builtin_checks[i].can_be_off)
-            continue;
-        count++;
-        int w = snprintf(buf + n, size - n, "%s%s", count == 1 ? "" : count == total ? " or " : ", ",
-                         builtin_checks[i].name);
-        if (w < 0 || (size_t)w >= size - n)
-            return;
-        n += (size_t)w;
-    }
+    table_names(builtin_checks, sizeof builtin_checks / sizeof *builtin_checks, sizeof *builtin_checks,
+              want_off ? can_be_off : NULL, buf, size);
 }
 
 /* The name of the built-in check called name (one that can be turned off, when want_off), or

@@ -47,6 +47,7 @@ typedef struct run {
     delivery_oracle delivery; /* ... and so does this, with the accepted operations at the end */
     model_oracle model;       /* follows every acknowledged change, every commit and session */
     oracle_verdict convergence; /* replicas at quiet points */
+    oracle_verdict liveness;    /* the probes after the heal */
     struct op_call {          /* the operation handler the engine ran last, until it says how it went */
         const scenario_handler *h;
         const vs_value *payload; /* the engine's, valid until its op_applied or op_failed event */
@@ -802,6 +803,152 @@ static void check_count(run *r, const scenario_expect *ex)
                     r->sc->file, ex->pos.line, ex->pos.column, ex->counter, scope, bounds, n);
 }
 
+/* ---- liveness after the heal ---- */
+
+#define PROBE_MAX 64               /* profiles probed after the heal, at most */
+#define PROBE_SPACING_US 1000000LL /* between two probes' joins */
+#define PROBE_STAY_US 5000000LL    /* how long a probe stays once loaded */
+
+/* A player who joins once the world is healed and quiet: the load must be answered. */
+typedef struct probe {
+    run *r;
+    int64_t player;
+    int server;
+    int64_t joined_us;
+    bool answered;
+    int64_t answered_us;
+    vs_error err; /* status VS_OK when it loaded */
+    char why[160];
+} probe;
+
+static void probe_leave(void *arg)
+{
+    probe *p = arg;
+    experience_leave(&p->r->x, p->player, NULL, NULL);
+}
+
+static void probe_answered(void *arg, int64_t user_id, const vs_error *err)
+{
+    probe *p = arg;
+    p->answered = true;
+    p->answered_us = p->r->w.now_us;
+    p->err = (vs_error){.status = err ? err->status : VS_OK};
+    if (err)
+        snprintf(p->why, sizeof p->why, "%.150s", err->message);
+    else /* online a moment, long enough for waiting operations to be applied, then gone */
+        world_at(&p->r->w, p->r->w.now_us + PROBE_STAY_US, "probe.leave", probe_leave, p);
+    (void)user_id;
+}
+
+static void probe_join(void *arg)
+{
+    probe *p = arg;
+    p->joined_us = p->r->w.now_us;
+    vs_status st = experience_join(&p->r->x, p->player, p->server, probe_answered, p);
+    if (st != VS_OK)
+        probe_answered(p, p->player, &(vs_error){.status = st, .message = "the join was refused"});
+}
+
+/* The bound on a load after the heal: a stale lease is taken over after lease_us of looking
+ * at it unchanged (looked at every sixth of it), plus a retry wait on each side of the
+ * takeover and one request whose answer is lost. */
+static int64_t liveness_bound_us(const run *r)
+{
+    int64_t lease = r->sc->store.lease_us > 0 ? r->sc->store.lease_us : 90LL * 1000000;
+    vs_retry_policy retry = vs_retry_policy_with_defaults(&r->sc->store.retry);
+    return lease + lease / 6 + 2 * retry.max_us + r->x.lim.ds_timeout_us;
+}
+
+/* A profile that needs a session to settle: a lease still held (its server died) or
+ * operations waiting in its inbox. */
+static bool needs_probe(const vs_value *doc)
+{
+    vs_lease lease;
+    vs_doc_lease(doc, &lease);
+    return lease.held || vs_array_len(vs_doc_meta_array(doc, "inbox")) > 0;
+}
+
+/* Liveness (DESIGN.md, "The guarantees", 6): after the heal and the drain, the players whose
+ * profiles hold a stale lease or waiting operations (and the first player, so every run asks
+ * at least once) join again, one a second, on the running servers in turn. Each load must be
+ * answered within the bound (an answer that refuses for a reason of the data, like a newer
+ * schema, counts as answered); then they leave, and once drained no probed profile may hold
+ * a lease or an operation no session tried. */
+static void check_liveness(run *r)
+{
+    experience *x = &r->x;
+    int servers[DS_MAX_SERVERS];
+    size_t server_count = 0;
+    for (size_t k = 0; k < r->sc->server_count; k++) {
+        server *srv = experience_server(x, r->sc->servers[k].id);
+        if (srv->state == SERVER_STOPPED && experience_start(x, srv->id) != VS_OK)
+            continue; /* every server comes back for the probes */
+        if (srv->state == SERVER_RUNNING)
+            servers[server_count++] = srv->id;
+    }
+    probe *probes = calloc(PROBE_MAX, sizeof *probes);
+    if (!probes || server_count == 0) {
+        free(probes);
+        if (server_count == 0)
+            oracle_violation(&r->liveness, r->w.now_us, "no server could be started after the heal");
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < x->client_count && n < PROBE_MAX; i++) {
+        int64_t player = x->clients[i].player;
+        char key[64];
+        snprintf(key, sizeof key, "Player_%" PRId64, player);
+        const ds_entry *e = datastore_peek(&x->ds, r->sc->store.name, key);
+        if (i > 0 && !(e && e->value && needs_probe(e->value)))
+            continue;
+        probes[n] = (probe){.r = r, .player = player, .server = servers[n % server_count]};
+        world_at(&r->w, r->w.now_us + (int64_t)n * PROBE_SPACING_US, "probe", probe_join, &probes[n]);
+        n++;
+    }
+    int64_t bound = liveness_bound_us(r);
+    world_run_until(&r->w, r->w.now_us + (int64_t)n * PROBE_SPACING_US + bound, false);
+    char limit[32];
+    world_format_time(bound, limit, sizeof limit);
+    for (size_t i = 0; i < n; i++) {
+        probe *p = &probes[i];
+        vs_status st = p->err.status;
+        bool refused_for_data = st == VS_ERR_SCHEMA_TOO_NEW || st == VS_ERR_INVALID;
+        if (!p->answered || p->answered_us - p->joined_us > bound)
+            oracle_violation(&r->liveness, p->joined_us,
+                             "player %" PRId64 " joined server %d after the heal and was not loaded within "
+                             "%s (lease length, a sixth of it, two retry waits and a lost answer)",
+                             p->player, p->server, limit);
+        else if (st != VS_OK && !refused_for_data)
+            oracle_violation(&r->liveness, p->answered_us,
+                             "player %" PRId64 " joined server %d after the heal and the load failed: %s%s%s",
+                             p->player, p->server, vs_status_message(st), p->why[0] ? ": " : "", p->why);
+    }
+    heal_and_leave(r);
+    world_run_until(&r->w, r->w.now_us + RUNNER_DRAIN_LIMIT_US, true);
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "Player_%" PRId64, probes[i].player);
+        const ds_entry *e = datastore_peek(&x->ds, r->sc->store.name, key);
+        if (!e || !e->value || probes[i].err.status != VS_OK)
+            continue;
+        vs_lease lease;
+        vs_doc_lease(e->value, &lease);
+        const vs_value *inbox = vs_doc_meta_array(e->value, "inbox");
+        size_t untried = 0;
+        for (size_t k = 0; k < vs_array_len(inbox); k++)
+            untried += vs_number_of(vs_map_get(vs_array_at(inbox, k), "attempts")) < 1;
+        if (lease.held)
+            oracle_violation(&r->liveness, r->w.now_us,
+                             "player %" PRId64 "'s profile still holds a lease (owner %s) after the probe "
+                             "session left and the world drained", probes[i].player, lease.owner);
+        else if (untried)
+            oracle_violation(&r->liveness, r->w.now_us,
+                             "player %" PRId64 "'s inbox still has %zu operation(s) no session tried, "
+                             "although the player was online after the heal", probes[i].player, untried);
+    }
+    free(probes);
+}
+
 /* ---- the scenario's receipt handler ---- */
 
 typedef struct receipt_call {
@@ -1058,6 +1205,7 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                                        .unsafe_create_on_nil_read = sc->store.unsafe_create_on_nil_read,
                                        .unsafe_edit_in_place = sc->store.unsafe_edit_in_place,
                                        .unsafe_changes_not_sent = sc->store.unsafe_changes_not_sent,
+                                       .unsafe_never_take_over = sc->store.unsafe_never_take_over,
                                        .public_paths = sc->store.public_paths.count ? &sc->store.public_paths : NULL},
                              .public_paths = &sc->store.public_paths,
                              .on_server_started = server_started,
@@ -1163,6 +1311,7 @@ static void check_oracles(run *r)
     report_oracle(r, "delivery", &r->delivery.verdict);
     report_oracle(r, "atomic", &r->model.atomic);
     report_oracle(r, "replication", &r->convergence);
+    report_oracle(r, "liveness", &r->liveness);
 }
 
 bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, run_result *out)
@@ -1199,16 +1348,9 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
         heal_and_leave(&r);
         world_run_until(&r.w, sc->duration_us + RUNNER_DRAIN_LIMIT_US, true);
         check_quiet(&r);
-        check_oracles(&r);
-        for (size_t i = 0; i < r.x.client_count; i++) {
-            const char *leak = client_first_leak(r.x.clients[i].c);
-            if (leak && *leak && check_on(sc, "replication"))
-                run_result_fail(out, "replication", "player %" PRId64 "'s client received a value "
-                                "outside the public paths: %s", r.x.clients[i].player, leak);
-        }
-        /* The scenario's own expectations describe the run as written; faults drawn around
-         * it may legitimately change counts and values, so a swarm run checks only those
-         * marked to hold whatever the faults (swarm: true). */
+        /* The scenario's own expectations describe the run as written (before the probes);
+         * faults drawn around it may legitimately change counts and values, so a swarm run
+         * checks only those marked to hold whatever the faults (swarm: true). */
         for (size_t i = 0; i < sc->expect_count; i++) {
             if (swarm && !sc->expects[i].in_swarm)
                 continue;
@@ -1216,6 +1358,14 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
                 check_stored(&r, &sc->expects[i]);
             else
                 check_count(&r, &sc->expects[i]);
+        }
+        check_liveness(&r);
+        check_oracles(&r);
+        for (size_t i = 0; i < r.x.client_count; i++) {
+            const char *leak = client_first_leak(r.x.clients[i].c);
+            if (leak && *leak && check_on(sc, "replication"))
+                run_result_fail(out, "replication", "player %" PRId64 "'s client received a value "
+                                "outside the public paths: %s", r.x.clients[i].player, leak);
         }
         if (sc->must_fail_check) {
             /* A run that must make a check fire passes exactly when that check fired. */

@@ -193,6 +193,7 @@ typedef struct scenario_store {
     bool unsafe_create_on_nil_read;
     bool unsafe_edit_in_place;
     bool unsafe_changes_not_sent;
+    bool unsafe_never_take_over;
     scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 

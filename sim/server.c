@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
+
 const char *server_state_name(server_state s)
 {
     switch (s) {
@@ -56,26 +58,62 @@ vs_time_us server_clock(const server *srv)
 
 /* ---- timers ---- */
 
-typedef struct timer {
+typedef struct server_timer timer;
+
+struct server_timer {
     server *srv;
     endpoint *ep;
+    evq_id id;      /* its world event, the engine's handle for it */
+    bool held;      /* fired while the server was frozen: in srv->held_timers */
+    bool cancelled; /* cancelled after it fired, while held: it must not run */
     vs_timer_fn fn;
     void *arg;
-} timer;
+};
+
+static void unhold(timer *t)
+{
+    server *srv = t->srv;
+    for (size_t i = 0; t->held && i < srv->held_timer_count; i++)
+        if (srv->held_timers[i] == t) {
+            srv->held_timers[i] = srv->held_timers[--srv->held_timer_count];
+            break;
+        }
+    t->held = false;
+}
+
+static void timer_drop(void *arg)
+{
+    timer *t = arg;
+    unhold(t);
+    free(t);
+}
 
 static void timer_run(void *arg)
 {
     timer *t = arg;
     vs_timer_fn fn = t->fn;
     void *fn_arg = t->arg;
-    free(t);
-    fn(fn_arg);
+    bool cancelled = t->cancelled;
+    timer_drop(t);
+    if (!cancelled)
+        fn(fn_arg);
 }
 
+/* A timer that falls due while the server is frozen waits for the resume, like everything
+ * else; it stays cancellable meanwhile, since what runs before it at the resume (a script
+ * step, an earlier timer) may cancel it. */
 static void timer_fire(void *arg)
 {
     timer *t = arg;
-    endpoint_deliver(t->ep, "timer", timer_run, free, t);
+    if (t->ep->alive && t->ep->frozen) {
+        server *srv = t->srv;
+        timer **p = vs_grow(srv->held_timers, &srv->held_timer_cap, sizeof *p, srv->held_timer_count + 1);
+        WORLD_ASSERT(srv->env.w, p != NULL);
+        srv->held_timers = p;
+        srv->held_timers[srv->held_timer_count++] = t;
+        t->held = true;
+    }
+    endpoint_deliver(t->ep, "timer", timer_run, timer_drop, t);
 }
 
 static const char *p_server_name(void *ctx)
@@ -101,18 +139,23 @@ static vs_timer_id p_timer_start(void *ctx, vs_time_us delay_us, vs_timer_fn fn,
     timer *t = malloc(sizeof *t);
     WORLD_ASSERT(srv->env.w, t != NULL);
     *t = (timer){.srv = srv, .ep = srv->ep, .fn = fn, .arg = arg};
-    return world_at_owned(srv->env.w, srv->env.w->now_us + (delay_us > 0 ? delay_us : 0), "timer",
-                          timer_fire, free, t);
+    t->id = world_at_owned(srv->env.w, srv->env.w->now_us + (delay_us > 0 ? delay_us : 0), "timer",
+                           timer_fire, free, t);
+    return t->id;
 }
 
 static void p_timer_cancel(void *ctx, vs_timer_id id)
 {
     server *srv = ctx;
     void *arg = NULL;
-    /* A timer that already fired while the server was frozen is held by the endpoint; the
-     * engine cannot run (and so cannot cancel) while frozen, so that case does not arise. */
-    if (world_cancel(srv->env.w, id, &arg))
+    if (world_cancel(srv->env.w, id, &arg)) {
         free(arg);
+        return;
+    }
+    /* It fired while the server was frozen and waits in the endpoint: it must not run. */
+    for (size_t i = 0; i < srv->held_timer_count; i++)
+        if (srv->held_timers[i]->id == id)
+            srv->held_timers[i]->cancelled = true;
 }
 
 /* ---- DataStore, OrderedDataStore, MessagingService ---- */
@@ -316,6 +359,7 @@ void server_free(server *srv)
         free(srv->old_eps[i]);
     }
     free(srv->old_eps);
+    free(srv->held_timers);
     free(srv);
 }
 

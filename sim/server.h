@@ -34,6 +34,7 @@ typedef enum server_state { SERVER_STOPPED, SERVER_RUNNING, SERVER_FROZEN, SERVE
 const char *server_state_name(server_state s);
 
 typedef struct server server;
+typedef struct server_timer server_timer;
 
 /* What a server needs from the world around it; borrowed, outliving the server. */
 typedef struct server_env {
@@ -73,6 +74,8 @@ struct server {
     const vs_store_config *store_config; /* this server's build of the engine store (a newer
                                             server may have a newer schema); env's by default */
     evq_id close_deadline;
+    server_timer **held_timers; /* fired while frozen, waiting for the resume (cancellable) */
+    size_t held_timer_count, held_timer_cap;
     void (*on_stopped)(void *arg, server *srv); /* told when the server stops (crash or close) */
     void *on_stopped_arg;
 };

@@ -2923,8 +2923,8 @@ static void test_must_fail_and_unsafe(void **state)
                       "declares 'must_fail'");
     expect_text_error(BASE "  unsafe: [skip_receipts]\nmust_fail: {check: lease, why: x}\n", 7, 12,
                       "expected an unsafe setting (save_ignores_lease, deliver_skips_receipts, "
-                      "snapshot_whole_profile, create_on_nil_read, edit_in_place or changes_not_sent), "
-                      "found a string "
+                      "snapshot_whole_profile, create_on_nil_read, edit_in_place, changes_not_sent or "
+                      "never_take_over), found a string "
                       "'skip_receipts'");
     expect_text_error(BASE "must_fail: {check: leases, why: x}\n", 7, 20,
                       "expected a built-in check (lease, data, delivery, atomic, replication, liveness, quiesce "
