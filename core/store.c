@@ -1183,7 +1183,8 @@ static void save_done(void *arg, const vs_ds_result *r)
         s->state = VS_SESSION_ACTIVE;
         return;
     }
-    s->attempt = 0;
+    if (!r->cancelled || s->sout != SAVE_NIL)
+        s->attempt = 0; /* a nil read is retried with a growing backoff, so it keeps the count */
     if (r->cancelled) {
         switch (s->sout) {
         case SAVE_LOST:
@@ -1664,7 +1665,20 @@ vs_status vs_store_leave(vs_store *store, int64_t user_id, vs_session_fn done, v
         return VS_ERR_NOT_LOADED;
     if (s->leave_requested || s->state == VS_SESSION_RELEASING) {
         if (s->rejoin) {
-            s->rejoin = false; /* left again before the rejoin could load */
+            /* Left again before the rejoin could load: that join is answered, and this leave
+             * has nothing of its own to save (the old session's release goes on). */
+            vs_session_fn joined = s->rejoin_done;
+            void *joined_arg = s->rejoin_arg;
+            s->rejoin = false;
+            s->rejoin_done = NULL;
+            s->rejoin_arg = NULL;
+            if (joined) {
+                vs_error gone;
+                set_error(&gone, VS_ERR_NOT_LOADED, 0, "the player left before the profile loaded");
+                joined(joined_arg, user_id, &gone);
+            }
+            if (done)
+                done(arg, user_id, NULL);
             return VS_OK;
         }
         return VS_ERR_BUSY;

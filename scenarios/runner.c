@@ -1215,7 +1215,6 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                              .on_replica_quiet = judge_replica,
                              .on_replica_quiet_arg = r};
     limits_init(&cfg.limits, sc->platform.profile);
-    cfg.store.value_max_bytes = cfg.limits.value_max_bytes;
     if (sc->store.leaderboard_store) {
         r->leaderboard = (vs_leaderboard_config){.store = sc->store.leaderboard_store,
                                                  .path = &sc->store.leaderboard_path};
@@ -1237,6 +1236,7 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
     }
     for (size_t i = 0; i < sc->platform.override_count; i++)
         *limits_field(&cfg.limits, sc->platform.overrides[i].param) = sc->platform.overrides[i].value;
+    cfg.store.value_max_bytes = cfg.limits.value_max_bytes; /* the engine checks the size the store has */
     experience_server_config *servers = calloc(sc->server_count ? sc->server_count : 1, sizeof *servers);
     if (!servers)
         return VS_ERR_NOMEM;

@@ -1120,6 +1120,51 @@ static void rejoin_while_releasing_loads_one_session_after_the_release(void **st
     assert_int_equal(l.generation, 2);
 }
 
+/* ENGINE BUG (vs_store_leave, found by scenarios/field/fast-rejoin.yaml): a player who left
+ * again while a rejoin waited for the old session's release lost both calls: the waiting
+ * join was never answered and the new leave never called back, so game code waiting on either
+ * hung. The join is answered "not loaded" and the leave at once; nothing loads. */
+static void leave_before_a_waiting_rejoin_loads_answers_both_calls(void **state)
+{
+    fixture *f = *state;
+    load(f, 45);
+    outcome left = {0}, rejoined = {0}, left_again = {0};
+    assert_int_equal(vs_store_leave(f->store, 45, record, &left), VS_OK);
+    size_t release = newest_open(f);
+    assert_int_equal(vs_store_join(f->store, 45, record, &rejoined), VS_OK);
+    assert_int_equal(vs_store_leave(f->store, 45, record, &left_again), VS_OK);
+    assert_int_equal(rejoined.calls, 1);
+    assert_true(rejoined.failed);
+    assert_int_equal(rejoined.err.status, VS_ERR_NOT_LOADED);
+    assert_int_equal(left_again.calls, 1);
+    assert_false(left_again.failed);
+    fake_complete(&f->fp, release, 0);
+    fake_run(&f->fp, 10 * S);
+    assert_int_equal(left.calls, 1);
+    assert_int_equal(rejoined.calls, 1);
+    assert_int_equal(vs_store_state(f->store, 45), VS_SESSION_NONE);
+    assert_false(stored_lease(f, 45).held);
+}
+
+/* ENGINE BUG (save_done, found by scenarios/field/nil-read.yaml): a save that reads the key it
+ * holds as missing is retried, but its attempt count was reset first, so it retried every few
+ * hundred milliseconds for as long as the reads lied (61 times in 27 s), burning the budget.
+ * The waits now grow like every other retry's. */
+static void save_that_reads_nil_backs_off(void **state)
+{
+    fixture *f = *state;
+    load(f, 46);
+    set_coins(f, 46, 7);
+    fake_remove(&f->fp, "Player_46"); /* every read of it says nothing from now on */
+    size_t before = fake_request_count(&f->fp, FAKE_UPDATE);
+    assert_int_equal(vs_store_save(f->store, 46), VS_OK);
+    fake_run(&f->fp, 30 * S);
+    size_t tries = fake_request_count(&f->fp, FAKE_UPDATE) - before;
+    assert_true(tries >= 3);
+    assert_true(tries <= 12); /* 0.25-0.5 s doubling to the 30 s cap: about 8 in 30 s */
+    assert_true(fake_event_count(&f->fp, VS_EV_NIL_READ_SUSPECTED) >= 3);
+}
+
 static void close_releases_every_session_at_once_and_calls_done_once(void **state)
 {
     fixture *f = *state;
@@ -2264,6 +2309,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(first_lease_renewal_comes_within_a_third_of_the_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(leave_during_a_load_that_committed_but_failed_still_gives_the_lease_back, setup, teardown),
         cmocka_unit_test_setup_teardown(leave_during_a_failed_first_load_ends_even_though_the_key_never_existed, setup, teardown),
+        cmocka_unit_test_setup_teardown(leave_before_a_waiting_rejoin_loads_answers_both_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(save_that_reads_nil_backs_off, setup, teardown),
         cmocka_unit_test_setup_teardown(delivery_to_an_offline_player_is_applied_once_at_the_next_join, setup, teardown),
         cmocka_unit_test_setup_teardown(a_second_delivery_with_the_same_id_is_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(delivery_retried_after_an_ambiguous_commit_is_accepted_once, setup, teardown),
