@@ -171,6 +171,15 @@ static void profile_key(const run *r, int64_t player, char *buf, size_t size)
     snprintf(buf, size, "%s\x1fPlayer_%" PRId64, r->sc->store.name, player);
 }
 
+/* The player's profile document as stored now, or NULL. */
+static const vs_value *stored_profile(run *r, int64_t player)
+{
+    char key[64];
+    snprintf(key, sizeof key, "Player_%" PRId64, player);
+    const ds_entry *e = datastore_peek(&r->x.ds, r->sc->store.name, key);
+    return e ? e->value : NULL;
+}
+
 /* The reference model follows a change the game asked of srv's engine: the model applies it
  * too when the engine acknowledged it (status VS_OK), and either way the engine's data in
  * memory must then equal the model (a refused or cancelled change leaves no trace). */
@@ -762,10 +771,8 @@ static void check_quiet(run *r)
 static void check_stored(run *r, const scenario_expect *ex)
 {
     const scenario *sc = r->sc;
-    char key[64];
-    snprintf(key, sizeof key, "Player_%" PRId64, ex->player);
-    const ds_entry *e = datastore_peek(&r->x.ds, sc->store.name, key);
-    const vs_value *data = e ? vs_doc_data(e->value) : NULL;
+    const vs_value *doc = stored_profile(r, ex->player);
+    const vs_value *data = doc ? vs_doc_data(doc) : NULL;
     const vs_value *found = data ? vs_path_get(data, &ex->path) : NULL;
     bool ok = ex->equals ? (found && vs_equal(found, ex->equals)) : found == NULL;
     if (ok)
@@ -777,7 +784,7 @@ static void check_stored(run *r, const scenario_expect *ex)
     run_result_fail(r->result, "expect",
                     "%s:%d:%d: stored profile of player %" PRId64 " at '%s': expected %s, found %s%s",
                     sc->file, ex->pos.line, ex->pos.column, ex->player, path ? path : "", want, got,
-                    e && e->value ? "" : " (no profile stored)");
+                    doc ? "" : " (no profile stored)");
     free(path);
 }
 
@@ -896,10 +903,8 @@ static void check_liveness(run *r)
     size_t n = 0;
     for (size_t i = 0; i < x->client_count && n < PROBE_MAX; i++) {
         int64_t player = x->clients[i].player;
-        char key[64];
-        snprintf(key, sizeof key, "Player_%" PRId64, player);
-        const ds_entry *e = datastore_peek(&x->ds, r->sc->store.name, key);
-        if (i > 0 && !(e && e->value && needs_probe(e->value)))
+        const vs_value *doc = stored_profile(r, player);
+        if (i > 0 && !(doc && needs_probe(doc)))
             continue;
         probes[n] = (probe){.r = r, .player = player, .server = servers[n % server_count]};
         world_at(&r->w, r->w.now_us + (int64_t)n * PROBE_SPACING_US, "probe", probe_join, &probes[n]);
@@ -926,14 +931,12 @@ static void check_liveness(run *r)
     heal_and_leave(r);
     world_run_until(&r->w, r->w.now_us + RUNNER_DRAIN_LIMIT_US, true);
     for (size_t i = 0; i < n; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "Player_%" PRId64, probes[i].player);
-        const ds_entry *e = datastore_peek(&x->ds, r->sc->store.name, key);
-        if (!e || !e->value || probes[i].err.status != VS_OK)
+        const vs_value *doc = stored_profile(r, probes[i].player);
+        if (!doc || probes[i].err.status != VS_OK)
             continue;
         vs_lease lease;
-        vs_doc_lease(e->value, &lease);
-        const vs_value *inbox = vs_doc_meta_array(e->value, "inbox");
+        vs_doc_lease(doc, &lease);
+        const vs_value *inbox = vs_doc_meta_array(doc, "inbox");
         size_t untried = 0;
         for (size_t k = 0; k < vs_array_len(inbox); k++)
             untried += vs_number_of(vs_map_get(vs_array_at(inbox, k), "attempts")) < 1;
@@ -1101,9 +1104,11 @@ static vs_status add_swarm_faults(run *r)
 static void judge_commit(void *arg, int server_id, const char *full_key, size_t len, const vs_value *value)
 {
     run *r = arg;
-    lease_oracle_commit(&r->lease, r->w.now_us, server_id, full_key, len, value);
+    uint64_t hash; /* hashed once for both oracles that compare data */
+    const uint64_t *data_hash = value && oracle_data_hash(value, &hash) ? &hash : NULL;
+    lease_oracle_commit(&r->lease, r->w.now_us, server_id, full_key, len, value, data_hash);
     delivery_oracle_commit(&r->delivery, r->w.now_us, server_id, full_key, len, value);
-    model_oracle_commit(&r->model, r->w.now_us, server_id, full_key, value);
+    model_oracle_commit(&r->model, r->w.now_us, server_id, full_key, value, data_hash);
 }
 
 /* The engines' events tell the model when sessions start and end and when operations ran. */

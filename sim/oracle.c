@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/document.h"
 #include "core/json.h"
 
 void oracle_violation(oracle_verdict *v, int64_t time_us, const char *fmt, ...)
@@ -22,6 +23,12 @@ const char *oracle_key_name(const char *full_key)
 {
     const char *sep = strchr(full_key, '\x1f');
     return sep ? sep + 1 : full_key;
+}
+
+bool oracle_data_hash(const vs_value *document, uint64_t *out)
+{
+    const vs_value *data = vs_doc_data(document);
+    return data && vs_value_hash(data, out) == VS_OK;
 }
 
 /* The canonical JSON of v, cut short for a message; "nothing" for NULL. */

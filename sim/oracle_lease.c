@@ -36,7 +36,7 @@ void lease_oracle_free(lease_oracle *o)
 }
 
 bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const char *full_key, size_t len,
-                         const vs_value *value)
+                         const vs_value *value, const uint64_t *data_hash)
 {
     if (!value) {
         free(strmap_remove(&o->keys, full_key, len));
@@ -47,8 +47,7 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
     vs_lease lease;
     vs_doc_lease(value, &lease);
     int64_t generation = vs_doc_meta_int(value, "generation", lease.generation);
-    uint64_t data_hash = 0;
-    bool data_known = vs_doc_data(value) && vs_value_hash(vs_doc_data(value), &data_hash) == VS_OK;
+    bool data_known = data_hash != NULL;
 
     key_state *k = strmap_get(&o->keys, full_key, len);
     if (!k) {
@@ -75,7 +74,7 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
         char last[24];
         vs_doc_meta_string(value, "last_token", last, sizeof last);
         bool holder_wrote = lease.held ? strcmp(lease.token, k->token) == 0 : strcmp(last, k->token) == 0;
-        bool data_changed = data_known && k->data_known && data_hash != k->data_hash;
+        bool data_changed = data_known && k->data_known && *data_hash != k->data_hash;
         if (lease.held && !holder_wrote)
             oracle_violation(&o->verdict, time_us,
                       "key %s: server %d committed a lease held by token %s at generation %" PRId64
@@ -88,7 +87,7 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
                       key, server, generation, k->acquired_by, k->token[0] ? k->token : "none",
                       lease.held ? "token" : "last release by", lease.held ? lease.token : (last[0] ? last : "nobody"));
     }
-    k->data_hash = data_hash;
+    k->data_hash = data_known ? *data_hash : 0;
     k->data_known = data_known;
     return true;
 }

@@ -198,7 +198,7 @@ static long find_state(const model_key *k, uint64_t h)
 }
 
 void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const char *full_key,
-                         const vs_value *document)
+                         const vs_value *document, const uint64_t *data_hash)
 {
     if (!document) {
         model_key *k = key_of(o, full_key, false);
@@ -208,10 +208,9 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
         }
         return;
     }
-    const vs_value *data = vs_doc_data(document);
-    uint64_t h;
-    if (!data || !vs_doc_meta(document) || vs_value_hash(data, &h) != VS_OK)
+    if (!data_hash || !vs_doc_meta(document))
         return; /* not a profile document */
+    uint64_t h = *data_hash;
     model_key *k = key_of(o, full_key, true);
     if (!k)
         return;

@@ -23,7 +23,9 @@ static void commit(lease_oracle *o, int t, int server, const char *json)
     vs_value *v = NULL;
     if (json)
         assert_int_equal(vs_json_decode(json, strlen(json), &v, NULL), VS_OK);
-    assert_true(lease_oracle_commit(o, (int64_t)t * 1000000, server, KEY, KEY_LEN, v));
+    uint64_t hash;
+    assert_true(lease_oracle_commit(o, (int64_t)t * 1000000, server, KEY, KEY_LEN, v,
+                                    v && oracle_data_hash(v, &hash) ? &hash : NULL));
     vs_free(v);
 }
 

@@ -45,7 +45,8 @@ static void commit_meta(model_oracle *o, int t, int server, const char *data_jso
         snprintf(text, sizeof text, "{\"data\":%s,\"meta\":%s}", data_json, meta_json);
         v = json(text);
     }
-    model_oracle_commit(o, (int64_t)t * 1000000, server, KEY, v);
+    uint64_t hash;
+    model_oracle_commit(o, (int64_t)t * 1000000, server, KEY, v, v && oracle_data_hash(v, &hash) ? &hash : NULL);
     vs_free(v);
 }
 
@@ -388,7 +389,8 @@ static void a_meta_only_commit_passes(void **state)
     release(&o, 7, 1);
     commit_meta(&o, 8, 3, "{\"Coins\":2}", "{\"schema\":1,\"inbox\":[{\"id\":\"r3\"}]}");  /* no session */
     vs_value *other = json("{\"not\":\"a profile\"}"); /* not a profile document: ignored */
-    model_oracle_commit(&o, 9000000, 9, KEY, other);
+    uint64_t other_hash;
+    model_oracle_commit(&o, 9000000, 9, KEY, other, oracle_data_hash(other, &other_hash) ? &other_hash : NULL);
     vs_free(other);
     assert_clean(&o);
     /* the same delivery changing the data fires */
