@@ -15,6 +15,22 @@ static vs_status key_string(vs_buf *out, const char *key, const char *value, boo
     return st;
 }
 
+/* ,"history":[lines] (an empty array when the failure has none). */
+static vs_status history_lines(vs_buf *out, const char *history)
+{
+    vs_status st = vs_buf_puts(out, ",\"history\":[");
+    bool first = true;
+    for (const char *line = history ? history : ""; st == VS_OK && *line; first = false) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        st = first ? VS_OK : vs_buf_puts(out, ",");
+        if (st == VS_OK)
+            st = vs_json_string(line, n, out);
+        line += n + (end != NULL);
+    }
+    return st == VS_OK ? vs_buf_puts(out, "]") : st;
+}
+
 static vs_status run_json(const run_result *r, vs_buf *out)
 {
     vs_status st = vs_buf_puts(out, "{");
@@ -35,6 +51,7 @@ static vs_status run_json(const run_result *r, vs_buf *out)
         st = vs_buf_puts(out, i ? ",{" : "{");
         if (st == VS_OK) st = key_string(out, "check", r->failures[i].check, false);
         if (st == VS_OK) st = key_string(out, "message", r->failures[i].message, true);
+        if (st == VS_OK) st = history_lines(out, r->failures[i].history);
         if (st == VS_OK) st = vs_buf_puts(out, "}");
     }
     if (st == VS_OK)

@@ -6,6 +6,17 @@
 
 #include "sim/world.h"
 
+/* Each line of text, after indent. */
+static void print_indented(FILE *out, const char *text, const char *indent)
+{
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        int n = end ? (int)(end - line) : (int)strlen(line);
+        fprintf(out, "%s%.*s\n", indent, n, line);
+        line += n + (end != NULL);
+    }
+}
+
 void report_text_run(FILE *out, const run_result *r, const char *command)
 {
     char t[32];
@@ -15,17 +26,17 @@ void report_text_run(FILE *out, const run_result *r, const char *command)
             passed ? "PASS" : "FAIL", r->scenario, r->seed, r->fingerprint, r->events, t);
     if (passed)
         return;
-    for (size_t i = 0; i < r->failure_count; i++)
+    for (size_t i = 0; i < r->failure_count; i++) {
         fprintf(out, "  %s: %s\n", r->failures[i].check, r->failures[i].message);
+        if (r->failures[i].history) {
+            fprintf(out, "    what led to it:\n");
+            print_indented(out, r->failures[i].history, "      ");
+        }
+    }
     if (r->swarm_faults) {
         /* The drawn faults, indented, ready to paste into the scenario. */
         fprintf(out, "  drawn faults:\n");
-        for (const char *line = r->swarm_faults; *line;) {
-            const char *end = strchr(line, '\n');
-            int n = end ? (int)(end - line) : (int)strlen(line);
-            fprintf(out, "    %.*s\n", n, line);
-            line += n + (end != NULL);
-        }
+        print_indented(out, r->swarm_faults, "    ");
     }
     fprintf(out, "  reproduce: %s run %s --seed %" PRIu64 "%s\n", command, r->scenario, r->seed,
             r->swarm ? " --swarm" : "");

@@ -1,6 +1,7 @@
 /* runner.c: scenario steps and fault edges as world events, the quiet phase, expectations. */
 #include "scenarios/runner.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "faults/swarm.h"
 #include "core/json.h"
 #include "sim/experience.h"
+#include "sim/explain.h"
 #include "sim/oracle_delivery.h"
 #include "sim/oracle_lease.h"
 #include "sim/oracle_model.h"
@@ -897,7 +899,7 @@ static void check_liveness(run *r)
     if (!probes || server_count == 0) {
         free(probes);
         if (server_count == 0)
-            oracle_violation(&r->liveness, r->w.now_us, "no server could be started after the heal");
+            oracle_violation(&r->liveness, r->w.now_us, NULL, 0, "no server could be started after the heal");
         return;
     }
     size_t n = 0;
@@ -919,12 +921,12 @@ static void check_liveness(run *r)
         vs_status st = p->err.status;
         bool refused_for_data = st == VS_ERR_SCHEMA_TOO_NEW || st == VS_ERR_INVALID;
         if (!p->answered || p->answered_us - p->joined_us > bound)
-            oracle_violation(&r->liveness, p->joined_us,
+            oracle_violation(&r->liveness, p->joined_us, NULL, p->player,
                              "player %" PRId64 " joined server %d after the heal and was not loaded within "
                              "%s (lease length, a sixth of it, two retry waits and a lost answer)",
                              p->player, p->server, limit);
         else if (st != VS_OK && !refused_for_data)
-            oracle_violation(&r->liveness, p->answered_us,
+            oracle_violation(&r->liveness, p->answered_us, NULL, p->player,
                              "player %" PRId64 " joined server %d after the heal and the load failed: %s%s%s",
                              p->player, p->server, vs_status_message(st), p->why[0] ? ": " : "", p->why);
     }
@@ -941,11 +943,11 @@ static void check_liveness(run *r)
         for (size_t k = 0; k < vs_array_len(inbox); k++)
             untried += vs_number_of(vs_map_get(vs_array_at(inbox, k), "attempts")) < 1;
         if (lease.held)
-            oracle_violation(&r->liveness, r->w.now_us,
+            oracle_violation(&r->liveness, r->w.now_us, NULL, probes[i].player,
                              "player %" PRId64 "'s profile still holds a lease (owner %s) after the probe "
                              "session left and the world drained", probes[i].player, lease.owner);
         else if (untried)
-            oracle_violation(&r->liveness, r->w.now_us,
+            oracle_violation(&r->liveness, r->w.now_us, NULL, probes[i].player,
                              "player %" PRId64 "'s inbox still has %zu operation(s) no session tried, "
                              "although the player was online after the heal", probes[i].player, untried);
     }
@@ -1148,6 +1150,13 @@ static void judge_event(void *arg, server *srv, const vs_event *ev)
 
 /* A quiet point of a player's client: its replica must be the public part of the profile in
  * the memory of the server it follows, once that server's session is active. */
+/* A stopped server's sessions ended with it; its next incarnation starts afresh. */
+static void judge_server_stopped(void *arg, server *srv)
+{
+    run *r = arg;
+    model_oracle_server_stopped(&r->model, r->w.now_us, srv->id);
+}
+
 static void judge_replica(void *arg, int64_t player, client *c)
 {
     run *r = arg;
@@ -1218,7 +1227,9 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
                              .on_engine_event = judge_event,
                              .on_engine_event_arg = r,
                              .on_replica_quiet = judge_replica,
-                             .on_replica_quiet_arg = r};
+                             .on_replica_quiet_arg = r,
+                             .on_server_stopped = judge_server_stopped,
+                             .on_server_stopped_arg = r};
     limits_init(&cfg.limits, sc->platform.profile);
     if (sc->store.leaderboard_store) {
         r->leaderboard = (vs_leaderboard_config){.store = sc->store.leaderboard_store,
@@ -1297,6 +1308,20 @@ static bool check_on(const scenario *sc, const char *check)
     return true;
 }
 
+#define EXPLAIN_LINES 10 /* history lines shown with an oracle's first violation */
+
+/* The player whose profile key this is ("Player_12" -> 12), or 0. */
+static int64_t player_of_key(const char *key)
+{
+    const char *digits = key && strncmp(key, "Player_", 7) == 0 ? key + 7 : NULL;
+    if (!digits || !isdigit((unsigned char)*digits))
+        return 0;
+    char *end = NULL;
+    long long id = strtoll(digits, &end, 10);
+    return *end == '\0' ? (int64_t)id : 0;
+}
+
+/* An oracle's first violation, with the history about its key and player that led to it. */
 static void report_oracle(run *r, const char *check, const oracle_verdict *v)
 {
     if (v->violations == 0 || !check_on(r->sc, check))
@@ -1305,6 +1330,12 @@ static void report_oracle(run *r, const char *check, const oracle_verdict *v)
     world_format_time(v->first_time_us, at, sizeof at);
     run_result_fail(r->result, check, "at %s: %s (%" PRId64 " violation%s in all)", at, v->first, v->violations,
                     v->violations == 1 ? "" : "s");
+    const char *key = v->first_key[0] ? oracle_key_name(v->first_key) : NULL;
+    int64_t player = v->first_player ? v->first_player : player_of_key(key);
+    char *lines = explain_excerpt(&r->x.hist, v->first_time_us, key, player, EXPLAIN_LINES);
+    if (lines)
+        run_result_explain(r->result, lines);
+    free(lines);
 }
 
 /* The oracles' verdicts, each under its own check name. */

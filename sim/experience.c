@@ -213,6 +213,8 @@ static void server_stopped(void *arg, server *srv)
     x->player_count = kept;
     recount(x);
     count_running(x);
+    if (x->on_server_stopped)
+        x->on_server_stopped(x->on_server_stopped_arg, srv);
 }
 
 vs_status experience_init(experience *x, world *w, const experience_config *cfg)
@@ -235,6 +237,8 @@ vs_status experience_init(experience *x, world *w, const experience_config *cfg)
     x->on_server_started_arg = cfg->on_server_started_arg;
     x->on_replica_quiet = cfg->on_replica_quiet;
     x->on_replica_quiet_arg = cfg->on_replica_quiet_arg;
+    x->on_server_stopped = cfg->on_server_stopped;
+    x->on_server_stopped_arg = cfg->on_server_stopped_arg;
     server_env env = {.w = w, .lim = &x->lim, .faults = cfg->faults, .hist = &x->hist,
                       .ds = &x->ds, .ods = &x->ods, .msg = &x->msg, .purchases = &x->purchases,
                       .store_config = &x->store_config, .client_send = route_client, .client_arg = x,

@@ -51,6 +51,10 @@ typedef struct experience_config {
      * quiet point, where its replica must equal the public part of the profile. */
     void (*on_replica_quiet)(void *arg, int64_t player, client *c);
     void *on_replica_quiet_arg;
+    /* Called when a server stops (a crash, or the end of a shutdown): its engine's sessions
+     * ended with it, released or not. */
+    void (*on_server_stopped)(void *arg, server *srv);
+    void *on_server_stopped_arg;
     const vs_public_paths *public_paths; /* what clients may see (borrowed), for their checks */
 } experience_config;
 
@@ -98,6 +102,8 @@ typedef struct experience {
     size_t client_count, client_cap;
     void (*on_replica_quiet)(void *arg, int64_t player, client *c);
     void *on_replica_quiet_arg;
+    void (*on_server_stopped)(void *arg, server *srv);
+    void *on_server_stopped_arg;
 } experience;
 
 /* Builds the experience and starts the servers that do not start stopped. */

@@ -8,11 +8,14 @@
 #include "core/document.h"
 #include "core/json.h"
 
-void oracle_violation(oracle_verdict *v, int64_t time_us, const char *fmt, ...)
+void oracle_violation(oracle_verdict *v, int64_t time_us, const char *full_key, int64_t player,
+                      const char *fmt, ...)
 {
     if (v->violations++ > 0)
         return;
     v->first_time_us = time_us;
+    snprintf(v->first_key, sizeof v->first_key, "%s", full_key ? full_key : "");
+    v->first_player = player;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(v->first, sizeof v->first, fmt, ap);

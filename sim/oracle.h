@@ -15,12 +15,16 @@
 typedef struct oracle_verdict {
     int64_t violations;
     int64_t first_time_us;
-    char first[512]; /* the first violation, explained; "" when none */
+    char first[512];     /* the first violation, explained; "" when none */
+    char first_key[160]; /* its DataStore key ("store\x1fkey"); "" when it is about no key */
+    int64_t first_player; /* the player it is about; 0 when none (or only the key is known) */
 } oracle_verdict;
 
-/* Counts a violation; the first one's message (printf-formatted) and time are kept. */
-void oracle_violation(oracle_verdict *v, int64_t time_us, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Counts a violation about full_key (NULL when none) and player (0 when none); the first
+ * one's message (printf-formatted), time and subject are kept, so that the runner can show
+ * the history that led to it. */
+void oracle_violation(oracle_verdict *v, int64_t time_us, const char *full_key, int64_t player,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* The key of "store\x1fkey", for messages. */
 const char *oracle_key_name(const char *full_key);

@@ -81,7 +81,8 @@ void delivery_oracle_commit(delivery_oracle *o, int64_t time_us, int server, con
         k = calloc(1, sizeof *k);
         if (!k || !strmap_put(&o->keys, full_key, len, k)) {
             free(k);
-            oracle_violation(&o->verdict, time_us, "out of memory: the delivery oracle cannot follow key %s",
+            oracle_violation(&o->verdict, time_us, full_key, 0,
+                             "out of memory: the delivery oracle cannot follow key %s",
                              oracle_key_name(full_key));
             return;
         }
@@ -94,17 +95,20 @@ void delivery_oracle_commit(delivery_oracle *o, int64_t time_us, int server, con
         if (!id || array_has_id(k->last, id))
             continue;
         if (strmap_get(&k->ever, id, strlen(id)))
-            oracle_violation(&o->verdict, time_us, "key %s: server %d committed operation %s's receipt again: it was "
-                                  "applied twice", key, server, id);
+            oracle_violation(&o->verdict, time_us, full_key, 0,
+                             "key %s: server %d committed operation %s's receipt again: it was "
+                             "applied twice", key, server, id);
         else if (!strmap_put(&k->ever, id, strlen(id), PRESENT))
-            oracle_violation(&o->verdict, time_us, "out of memory: the delivery oracle cannot follow key %s", key);
+            oracle_violation(&o->verdict, time_us, full_key, 0,
+                             "out of memory: the delivery oracle cannot follow key %s", key);
     }
     const vs_value *inbox = vs_doc_meta_array(value, "inbox");
     for (size_t i = 0; i < vs_array_len(inbox); i++) {
         const char *id = id_of(vs_array_at(inbox, i));
         if (id && strmap_get(&k->ever, id, strlen(id)))
-            oracle_violation(&o->verdict, time_us, "key %s: server %d committed operation %s into the inbox although "
-                                  "its receipt was written before: a duplicate was let in", key, server, id);
+            oracle_violation(&o->verdict, time_us, full_key, 0,
+                             "key %s: server %d committed operation %s into the inbox although "
+                             "its receipt was written before: a duplicate was let in", key, server, id);
     }
     vs_free(k->last);
     k->last = receipts ? vs_copy(receipts) : NULL;
@@ -117,7 +121,8 @@ void delivery_oracle_accepted(delivery_oracle *o, int64_t time_us, const char *f
     if (!a || !k || !id) {
         free(k);
         free(id);
-        oracle_violation(&o->verdict, time_us, "out of memory: the delivery oracle cannot follow operation %s", op_id);
+        oracle_violation(&o->verdict, time_us, full_key, 0,
+                         "out of memory: the delivery oracle cannot follow operation %s", op_id);
         return;
     }
     o->accepted = a;
@@ -136,8 +141,9 @@ void delivery_oracle_finish(delivery_oracle *o, int64_t time_us,
             array_has_id(vs_doc_meta_array(doc, "receipts"), a->op_id) ||
             array_has_id(vs_doc_meta_array(doc, "dead"), a->op_id))
             continue;
-        oracle_violation(&o->verdict, time_us, "key %s: operation %s was accepted at %.6fs but is in none of the "
-                              "inbox, receipts and dead letters at the end: it was lost",
-                  oracle_key_name(a->full_key), a->op_id, (double)a->time_us / 1e6);
+        oracle_violation(&o->verdict, time_us, a->full_key, 0,
+                         "key %s: operation %s was accepted at %.6fs but is in none of the "
+                         "inbox, receipts and dead letters at the end: it was lost",
+                         oracle_key_name(a->full_key), a->op_id, (double)a->time_us / 1e6);
     }
 }

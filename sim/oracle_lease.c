@@ -54,7 +54,8 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
         k = calloc(1, sizeof *k);
         if (!k || !strmap_put(&o->keys, full_key, len, k)) {
             free(k);
-            oracle_violation(&o->verdict, time_us, "out of memory: the lease oracle cannot follow key %s",
+            oracle_violation(&o->verdict, time_us, full_key, 0,
+                             "out of memory: the lease oracle cannot follow key %s",
                              oracle_key_name(full_key));
             return false;
         }
@@ -66,7 +67,7 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
         snprintf(k->token, sizeof k->token, "%s", lease.held ? lease.token : "");
         k->acquired_by = server;
     } else if (generation < k->generation) {
-        oracle_violation(&o->verdict, time_us,
+        oracle_violation(&o->verdict, time_us, full_key, 0,
                   "key %s: server %d committed lease generation %" PRId64 " after generation %" PRId64
                   " was acquired by server %d (token %s); generations must never go down",
                   key, server, generation, k->generation, k->acquired_by, k->token[0] ? k->token : "none");
@@ -76,12 +77,12 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
         bool holder_wrote = lease.held ? strcmp(lease.token, k->token) == 0 : strcmp(last, k->token) == 0;
         bool data_changed = data_known && k->data_known && *data_hash != k->data_hash;
         if (lease.held && !holder_wrote)
-            oracle_violation(&o->verdict, time_us,
+            oracle_violation(&o->verdict, time_us, full_key, 0,
                       "key %s: server %d committed a lease held by token %s at generation %" PRId64
                       ", which server %d acquired with token %s",
                       key, server, lease.token, generation, k->acquired_by, k->token[0] ? k->token : "none");
         else if (data_changed && !holder_wrote)
-            oracle_violation(&o->verdict, time_us,
+            oracle_violation(&o->verdict, time_us, full_key, 0,
                       "key %s: server %d changed the data at generation %" PRId64 " without holding the "
                       "lease (acquired by server %d, token %s; the write carries %s %s)",
                       key, server, generation, k->acquired_by, k->token[0] ? k->token : "none",

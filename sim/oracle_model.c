@@ -19,6 +19,9 @@ typedef struct model_key {
     bool forgotten;     /* an operator edited it: adopt the next committed data */
     uint64_t committed; /* hash of the data last committed */
     int server;         /* the server of the session the model follows; 0 when none */
+    bool stopped;       /* that server stopped: the session acknowledges and releases nothing
+                           more (a later incarnation's calls are not its own), but a save it
+                           sent before may still commit */
     vs_value *model;    /* that session's reference data */
     uint64_t *states;   /* hashes of the model's states since the last one found committed */
     size_t state_count, state_cap;
@@ -35,6 +38,7 @@ static void end_session(model_key *k)
     vs_free(k->model);
     k->model = NULL;
     k->server = 0;
+    k->stopped = false;
     k->state_count = 0;
 }
 
@@ -73,7 +77,7 @@ static model_key *key_of(model_oracle *o, const char *full_key, bool create)
 static model_key *session_on(model_oracle *o, int server, const char *full_key)
 {
     model_key *k = key_of(o, full_key, false);
-    return k && k->model && k->server == server ? k : NULL;
+    return k && k->model && k->server == server && !k->stopped ? k : NULL;
 }
 
 static bool push_state(model_oracle *o, int64_t time_us, const char *full_key, model_key *k)
@@ -86,7 +90,7 @@ static bool push_state(model_oracle *o, int64_t time_us, const char *full_key, m
     }
     uint64_t *grown = vs_grow(k->states, &k->state_cap, sizeof *k->states, k->state_count + 1);
     if (!grown) {
-        oracle_violation(&o->atomic, time_us, "key %s: out of memory following the model; "
+        oracle_violation(&o->atomic, time_us, full_key, 0, "key %s: out of memory following the model; "
                          "it is no longer judged", oracle_key_name(full_key));
         end_session(k);
         return false;
@@ -101,7 +105,7 @@ void model_oracle_loaded(model_oracle *o, int64_t time_us, int server, const cha
 {
     model_key *k = key_of(o, full_key, true);
     if (!k) {
-        oracle_violation(&o->atomic, time_us, "out of memory following the model of %s",
+        oracle_violation(&o->atomic, time_us, full_key, 0, "out of memory following the model of %s",
                          oracle_key_name(full_key));
         return;
     }
@@ -126,7 +130,7 @@ void model_oracle_change(model_oracle *o, int64_t time_us, int server, const cha
     vs_status st = draft ? fn(arg, draft) : VS_ERR_NOMEM;
     if (st != VS_OK) {
         vs_free(draft);
-        oracle_violation(&o->atomic, time_us,
+        oracle_violation(&o->atomic, time_us, full_key, 0,
                          "key %s: server %d acknowledged %s, which fails on the reference model (%s); "
                          "the engine's data had drifted from what its callers were told",
                          oracle_key_name(full_key), server, what, vs_status_message(st));
@@ -145,7 +149,7 @@ void model_oracle_memory(model_oracle *o, int64_t time_us, int server, const cha
         return;
     char diff[320];
     oracle_first_difference(k->model, data, diff, sizeof diff);
-    oracle_violation(&o->atomic, time_us,
+    oracle_violation(&o->atomic, time_us, full_key, 0,
                      "key %s: after %s on server %d, the profile in memory is not what the "
                      "acknowledged changes make it: %s (model first, memory second)",
                      oracle_key_name(full_key), what, server, diff);
@@ -165,7 +169,7 @@ void model_oracle_released(model_oracle *o, int64_t time_us, int server, const c
         return;
     uint64_t last = k->states[k->state_count - 1];
     if (!k->known || k->committed != last)
-        oracle_violation(&o->lost, time_us,
+        oracle_violation(&o->lost, time_us, full_key, 0,
                          "key %s: the session on server %d released the profile, but its last "
                          "acknowledged state was never committed (%zu state%s since the last "
                          "committed one): acknowledged changes are lost",
@@ -179,6 +183,25 @@ void model_oracle_ended(model_oracle *o, int server, const char *full_key)
     model_key *k = session_on(o, server, full_key);
     if (k)
         end_session(k);
+}
+
+void model_oracle_server_stopped(model_oracle *o, int64_t time_us, int server)
+{
+    /* Marking a session writes nothing and judges nothing, so the order does not matter; the
+     * sorted walk is simply the table's only walk. */
+    const strmap_entry **entries = strmap_sorted_entries(&o->keys);
+    size_t n = strmap_count(&o->keys);
+    if (!entries && n > 0) {
+        oracle_violation(&o->atomic, time_us, NULL, 0, "out of memory marking the sessions of server %d; "
+                         "the model is no longer judged", server);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        model_key *k = entries[i]->value;
+        if (k->model && k->server == server)
+            k->stopped = true;
+    }
+    free(entries);
 }
 
 void model_oracle_forget(model_oracle *o, const char *full_key)
@@ -230,17 +253,17 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
     if (h == k->committed)
         return; /* the data did not change (a lease renewal, a delivery into the inbox) */
     if (!k->model)
-        oracle_violation(&o->lost, time_us,
+        oracle_violation(&o->lost, time_us, full_key, 0,
                          "key %s: server %d changed the stored data while no session held the "
                          "profile; what the last session saved is overwritten",
                          oracle_key_name(full_key), server);
     else if (k->server != server)
-        oracle_violation(&o->lost, time_us,
+        oracle_violation(&o->lost, time_us, full_key, 0,
                          "key %s: server %d changed the stored data while the session on server %d "
                          "held the profile; that session's saves are overwritten",
                          oracle_key_name(full_key), server, k->server);
     else
-        oracle_violation(&o->atomic, time_us,
+        oracle_violation(&o->atomic, time_us, full_key, 0,
                          "key %s: server %d committed data the reference model never held (not one "
                          "of its %zu state%s since the last committed save): a cancelled, failed or "
                          "half-applied change reached the store",

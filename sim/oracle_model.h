@@ -56,6 +56,11 @@ void model_oracle_memory(model_oracle *o, int64_t time_us, int server, const cha
 void model_oracle_released(model_oracle *o, int64_t time_us, int server, const char *full_key);
 /* The session on server ended without a release (lease lost): only its saves count. */
 void model_oracle_ended(model_oracle *o, int server, const char *full_key);
+/* Server stopped (a crash, or the end of a shutdown): its sessions acknowledge and release
+ * nothing more, and may lose only what came after their last committed save. A save one of
+ * them sent before the stop may still commit; a later incarnation of the same server starts
+ * its sessions afresh (its release of a profile it never loaded is not theirs). */
+void model_oracle_server_stopped(model_oracle *o, int64_t time_us, int server);
 /* An operator edits the key outside any session (repair, clear_lease). */
 void model_oracle_forget(model_oracle *o, const char *full_key);
 /* A write committed (document NULL for a removal), with the hash of its data

@@ -8,13 +8,14 @@ void replica_oracle_quiet(oracle_verdict *v, int64_t time_us, int64_t player, in
 {
     vs_value *view = vs_public_view(pp, data);
     if (!view) {
-        oracle_violation(v, time_us, "player %" PRId64 ": out of memory building the public view", player);
+        oracle_violation(v, time_us, NULL, player,
+                         "player %" PRId64 ": out of memory building the public view", player);
         return;
     }
     if (!replica || !vs_equal(view, replica)) {
         char diff[320];
         oracle_first_difference(view, replica, diff, sizeof diff);
-        oracle_violation(v, time_us,
+        oracle_violation(v, time_us, NULL, player,
                          "player %" PRId64 "'s client has nothing more on its way, yet its replica is not "
                          "the public part of the profile on server %d: %s (profile first, replica second)",
                          player, server, diff);

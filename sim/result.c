@@ -41,6 +41,7 @@ void run_result_clear_failures(run_result *r)
     for (size_t i = 0; i < r->failure_count; i++) {
         free(r->failures[i].check);
         free(r->failures[i].message);
+        free(r->failures[i].history);
     }
     r->failure_count = 0;
 }
@@ -65,5 +66,15 @@ void run_result_fail(run_result *r, const char *check, const char *fmt, ...)
         r->failures = p;
         r->failure_cap = cap;
     }
-    r->failures[r->failure_count++] = (run_failure){strdup(check), strdup(message)};
+    r->failures[r->failure_count++] = (run_failure){strdup(check), strdup(message), NULL};
+}
+
+bool run_result_explain(run_result *r, const char *history)
+{
+    if (r->failure_count == 0 || !history)
+        return false;
+    run_failure *f = &r->failures[r->failure_count - 1];
+    free(f->history);
+    f->history = strdup(history);
+    return f->history != NULL;
 }

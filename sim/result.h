@@ -12,6 +12,7 @@
 typedef struct run_failure {
     char *check;   /* the rule or check that failed: "expect", "script", "quiesce", ... */
     char *message; /* one line for people */
+    char *history; /* the records that led to it, one plain sentence per line; NULL when none */
 } run_failure;
 
 typedef struct run_result {
@@ -35,6 +36,8 @@ bool run_result_passed(const run_result *r);
 bool run_result_has_failure(const run_result *r, const char *check);
 /* Forgets every failure (a run that had to fail, and did). */
 void run_result_clear_failures(run_result *r);
+/* Attaches history lines (copied) to the failure added last; false when memory runs out. */
+bool run_result_explain(run_result *r, const char *history);
 /* Adds a failure; the message is printf-formatted. */
 void run_result_fail(run_result *r, const char *check, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

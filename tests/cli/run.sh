@@ -107,6 +107,19 @@ else
     fail "no failing swarm run with drawn faults and a --swarm reproduce line among seeds 1..5"
 fi
 
+# An oracle's violation comes with the history about its subject, in plain words and in order,
+# in the text report and in the JSON report.
+if expect_status 1 "$vstore" run "$here/oracle-explained.yaml" --seed 3 --json "$tmp/explained.json"; then
+    if grep -q '^  liveness: at 60s: player 1 joined server 1 after the heal' "$tmp/out" &&
+        grep -q '^    what led to it:$' "$tmp/out" &&
+        awk '/what led to it/ { on = 1 } on && $0 == "      1s  player 1 joins server 1" { j = NR }
+             on && $0 == "      10s  server 1 crashes" { c = NR } END { exit !(j && c && j < c) }' "$tmp/out"; then
+        pass; else fail "the liveness violation's history excerpt"; cat "$tmp/out"; fi
+    if grep -qF '"history":["0s  server 1 starts (incarnation 1)","1s  player 1 joins server 1"' "$tmp/explained.json" &&
+        grep -qF '"10s  server 1 crashes"' "$tmp/explained.json"; then
+        pass; else fail "the JSON report's history lines"; cat "$tmp/explained.json"; fi
+fi
+
 # docs/platform.md is what `vstore docs platform` writes from the tables: it must not drift.
 if expect_status 0 "$vstore" docs platform; then
     if cmp -s "$tmp/out" docs/platform.md; then pass; else
