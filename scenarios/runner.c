@@ -17,6 +17,7 @@
 #include "sim/experience.h"
 #include "sim/explain.h"
 #include "sim/oracle_delivery.h"
+#include "sim/oracle_liveness.h"
 #include "sim/oracle_lease.h"
 #include "sim/oracle_model.h"
 #include "sim/oracle_replica.h"
@@ -818,71 +819,44 @@ static void check_count(run *r, const scenario_expect *ex)
 #define PROBE_SPACING_US 1000000LL /* between two probes' joins */
 #define PROBE_STAY_US 5000000LL    /* how long a probe stays once loaded */
 
-/* A player who joins once the world is healed and quiet: the load must be answered. */
+/* A player who joins once the world is healed and quiet; sim/oracle_liveness.c judges it. */
 typedef struct probe {
     run *r;
-    int64_t player;
-    int server;
-    int64_t joined_us;
-    bool answered;
-    int64_t answered_us;
-    vs_error err; /* status VS_OK when it loaded */
-    char why[160];
+    liveness_probe p;
 } probe;
 
 static void probe_leave(void *arg)
 {
-    probe *p = arg;
-    experience_leave(&p->r->x, p->player, NULL, NULL);
+    probe *pr = arg;
+    experience_leave(&pr->r->x, pr->p.player, NULL, NULL);
 }
 
 static void probe_answered(void *arg, int64_t user_id, const vs_error *err)
 {
-    probe *p = arg;
-    p->answered = true;
-    p->answered_us = p->r->w.now_us;
-    p->err = (vs_error){.status = err ? err->status : VS_OK};
+    probe *pr = arg;
+    pr->p.answered = true;
+    pr->p.answered_us = pr->r->w.now_us;
+    pr->p.status = err ? err->status : VS_OK;
     if (err)
-        snprintf(p->why, sizeof p->why, "%.150s", err->message);
+        snprintf(pr->p.why, sizeof pr->p.why, "%.150s", err->message);
     else /* online a moment, long enough for waiting operations to be applied, then gone */
-        world_at(&p->r->w, p->r->w.now_us + PROBE_STAY_US, "probe.leave", probe_leave, p);
+        world_at(&pr->r->w, pr->r->w.now_us + PROBE_STAY_US, "probe.leave", probe_leave, pr);
     (void)user_id;
 }
 
 static void probe_join(void *arg)
 {
-    probe *p = arg;
-    p->joined_us = p->r->w.now_us;
-    vs_status st = experience_join(&p->r->x, p->player, p->server, probe_answered, p);
+    probe *pr = arg;
+    pr->p.joined_us = pr->r->w.now_us;
+    vs_status st = experience_join(&pr->r->x, pr->p.player, pr->p.server, probe_answered, pr);
     if (st != VS_OK)
-        probe_answered(p, p->player, &(vs_error){.status = st, .message = "the join was refused"});
+        probe_answered(pr, pr->p.player, &(vs_error){.status = st, .message = "the join was refused"});
 }
 
-/* The bound on a load after the heal: a stale lease is taken over after lease_us of looking
- * at it unchanged (looked at every sixth of it), plus a retry wait on each side of the
- * takeover and one request whose answer is lost. */
-static int64_t liveness_bound_us(const run *r)
-{
-    int64_t lease = r->sc->store.lease_us > 0 ? r->sc->store.lease_us : 90LL * 1000000;
-    vs_retry_policy retry = vs_retry_policy_with_defaults(&r->sc->store.retry);
-    return lease + lease / 6 + 2 * retry.max_us + r->x.lim.ds_timeout_us;
-}
-
-/* A profile that needs a session to settle: a lease still held (its server died) or
- * operations waiting in its inbox. */
-static bool needs_probe(const vs_value *doc)
-{
-    vs_lease lease;
-    vs_doc_lease(doc, &lease);
-    return lease.held || vs_array_len(vs_doc_meta_array(doc, "inbox")) > 0;
-}
-
-/* Liveness (DESIGN.md, "The guarantees", 6): after the heal and the drain, the players whose
- * profiles hold a stale lease or waiting operations (and the first player, so every run asks
- * at least once) join again, one a second, on the running servers in turn. Each load must be
- * answered within the bound (an answer that refuses for a reason of the data, like a newer
- * schema, counts as answered); then they leave, and once drained no probed profile may hold
- * a lease or an operation no session tried. */
+/* Liveness (sim/oracle_liveness.h): after the heal and the drain, the players whose profiles
+ * need a session to settle (and the first player, so every run asks at least once) join
+ * again, one a second, on the running servers in turn; each load is judged, then they leave,
+ * and once drained their profiles are judged again. */
 static void check_liveness(run *r)
 {
     experience *x = &r->x;
@@ -906,51 +880,22 @@ static void check_liveness(run *r)
     for (size_t i = 0; i < x->client_count && n < PROBE_MAX; i++) {
         int64_t player = x->clients[i].player;
         const vs_value *doc = stored_profile(r, player);
-        if (i > 0 && !(doc && needs_probe(doc)))
+        if (i > 0 && !(doc && liveness_needs_probe(doc)))
             continue;
-        probes[n] = (probe){.r = r, .player = player, .server = servers[n % server_count]};
+        probes[n] = (probe){.r = r, .p = {.player = player, .server = servers[n % server_count]}};
         world_at(&r->w, r->w.now_us + (int64_t)n * PROBE_SPACING_US, "probe", probe_join, &probes[n]);
         n++;
     }
-    int64_t bound = liveness_bound_us(r);
+    int64_t lease = r->sc->store.lease_us > 0 ? r->sc->store.lease_us : 90LL * 1000000;
+    vs_retry_policy retry = vs_retry_policy_with_defaults(&r->sc->store.retry);
+    int64_t bound = liveness_bound_us(lease, &retry, r->x.lim.ds_timeout_us);
     world_run_until(&r->w, r->w.now_us + (int64_t)n * PROBE_SPACING_US + bound, false);
-    char limit[32];
-    world_format_time(bound, limit, sizeof limit);
-    for (size_t i = 0; i < n; i++) {
-        probe *p = &probes[i];
-        vs_status st = p->err.status;
-        bool refused_for_data = st == VS_ERR_SCHEMA_TOO_NEW || st == VS_ERR_INVALID;
-        if (!p->answered || p->answered_us - p->joined_us > bound)
-            oracle_violation(&r->liveness, p->joined_us, NULL, p->player,
-                             "player %" PRId64 " joined server %d after the heal and was not loaded within "
-                             "%s (lease length, a sixth of it, two retry waits and a lost answer)",
-                             p->player, p->server, limit);
-        else if (st != VS_OK && !refused_for_data)
-            oracle_violation(&r->liveness, p->answered_us, NULL, p->player,
-                             "player %" PRId64 " joined server %d after the heal and the load failed: %s%s%s",
-                             p->player, p->server, vs_status_message(st), p->why[0] ? ": " : "", p->why);
-    }
+    for (size_t i = 0; i < n; i++)
+        liveness_judge_load(&r->liveness, &probes[i].p, bound);
     heal_and_leave(r);
     world_run_until(&r->w, r->w.now_us + RUNNER_DRAIN_LIMIT_US, true);
-    for (size_t i = 0; i < n; i++) {
-        const vs_value *doc = stored_profile(r, probes[i].player);
-        if (!doc || probes[i].err.status != VS_OK)
-            continue;
-        vs_lease lease;
-        vs_doc_lease(doc, &lease);
-        const vs_value *inbox = vs_doc_meta_array(doc, "inbox");
-        size_t untried = 0;
-        for (size_t k = 0; k < vs_array_len(inbox); k++)
-            untried += vs_number_of(vs_map_get(vs_array_at(inbox, k), "attempts")) < 1;
-        if (lease.held)
-            oracle_violation(&r->liveness, r->w.now_us, NULL, probes[i].player,
-                             "player %" PRId64 "'s profile still holds a lease (owner %s) after the probe "
-                             "session left and the world drained", probes[i].player, lease.owner);
-        else if (untried)
-            oracle_violation(&r->liveness, r->w.now_us, NULL, probes[i].player,
-                             "player %" PRId64 "'s inbox still has %zu operation(s) no session tried, "
-                             "although the player was online after the heal", probes[i].player, untried);
-    }
+    for (size_t i = 0; i < n; i++)
+        liveness_judge_settled(&r->liveness, r->w.now_us, &probes[i].p, stored_profile(r, probes[i].p.player));
     free(probes);
 }
 
