@@ -174,13 +174,7 @@ struct vs_store {
     size_t handler_count;
     int op_max_attempts;
     int receipt_keep;
-    bool unsafe_save_ignores_lease; /* see vs_store_config: for the oracles' own tests */
-    bool unsafe_deliver_skips_receipts; /* ditto */
-    bool unsafe_snapshot_whole_profile; /* ditto */
-    bool unsafe_create_on_nil_read;     /* ditto */
-    bool unsafe_edit_in_place;          /* ditto */
-    bool unsafe_changes_not_sent;       /* ditto */
-    bool unsafe_never_take_over;        /* ditto */
+    unsigned unsafe; /* VS_UNSAFE_* bits: for the oracles' own tests */
     vs_sub_id inbox_sub;
     vs_public_paths public_paths; /* copied; empty: nothing is replicated */
     vs_leaderboard *leaderboard;  /* NULL when none */
@@ -544,7 +538,7 @@ static void stale_timer_fired(void *arg)
 {
     session *s = arg;
     s->stale_timer = 0;
-    if (s->store->unsafe_never_take_over)
+    if (s->store->unsafe & VS_UNSAFE_NEVER_TAKE_OVER)
         return; /* (the oracles' own tests: wait for a release that never comes) */
     s->held_stale = true;
     /* Look again now: if the lease is still what we saw a lease length ago, it is ours. */
@@ -707,7 +701,7 @@ static void load_done(void *arg, const vs_ds_result *r)
                 end_session_with(s, NULL);
                 return;
             }
-            if (store->unsafe_create_on_nil_read) { /* (the oracles' own tests: believe the read) */
+            if (store->unsafe & VS_UNSAFE_CREATE_ON_NIL_READ) { /* (oracles' tests: believe the read) */
                 s->create_confirmed = true;
                 attempt_load(s);
                 return;
@@ -791,7 +785,7 @@ static void replicate(session *s, bool snapshot)
     vs_store *store = s->store;
     if (store->public_paths.count == 0 || !ops(store)->client_send || !s->data)
         return;
-    if (store->unsafe_changes_not_sent && !snapshot && s->public_view)
+    if ((store->unsafe & VS_UNSAFE_CHANGES_NOT_SENT) && !snapshot && s->public_view)
         return; /* (the unsafe engine of the oracles' own tests forgets the client) */
     vs_value *view = vs_public_view(&store->public_paths, s->data);
     if (!view)
@@ -800,7 +794,7 @@ static void replicate(session *s, bool snapshot)
         s->repl_seq = 0;
         /* (the unsafe engine of the oracles' own tests sends everything) */
         ops(store)->client_send(pctx(store), s->user_id, true, 0,
-                                store->unsafe_snapshot_whole_profile ? s->data : view, NULL);
+                                (store->unsafe & VS_UNSAFE_SNAPSHOT_WHOLE_PROFILE) ? s->data : view, NULL);
     } else {
         vs_change_list changes;
         vs_change_list_init(&changes);
@@ -1017,7 +1011,8 @@ static bool save_transform(void *arg, const vs_value *current, const vs_key_info
     }
     vs_lease lease;
     vs_doc_lease(current, &lease);
-    if (store->unsafe_save_ignores_lease && (!lease.held || strcmp(lease.token, s->token) != 0)) {
+    bool not_ours = !lease.held || strcmp(lease.token, s->token) != 0;
+    if ((store->unsafe & VS_UNSAFE_SAVE_IGNORES_LEASE) && not_ours) {
         /* The deliberately wrong engine: save (or save and release) over whoever holds it now,
          * as if this session still held the lease it acquired. */
         lease = (vs_lease){.held = true, .generation = s->generation};
@@ -1483,13 +1478,7 @@ vs_status vs_store_new(const vs_store_config *config, const vs_platform *platfor
     }
     store->op_max_attempts = config->op_max_attempts > 0 ? config->op_max_attempts : DEFAULT_OP_MAX_ATTEMPTS;
     store->receipt_keep = config->receipt_keep > 0 ? config->receipt_keep : DEFAULT_RECEIPT_KEEP;
-    store->unsafe_save_ignores_lease = config->unsafe_save_ignores_lease;
-    store->unsafe_deliver_skips_receipts = config->unsafe_deliver_skips_receipts;
-    store->unsafe_snapshot_whole_profile = config->unsafe_snapshot_whole_profile;
-    store->unsafe_create_on_nil_read = config->unsafe_create_on_nil_read;
-    store->unsafe_edit_in_place = config->unsafe_edit_in_place;
-    store->unsafe_changes_not_sent = config->unsafe_changes_not_sent;
-    store->unsafe_never_take_over = config->unsafe_never_take_over;
+    store->unsafe = config->unsafe;
     if (config->handler_count) {
         store->handlers = calloc(config->handler_count, sizeof *store->handlers);
         if (!store->handlers) {
@@ -1837,7 +1826,7 @@ vs_status vs_store_remove(vs_store *store, int64_t user_id, const vs_path *path)
 
 static vs_status run_edit(session *s, vs_edit_fn fn, void *arg)
 {
-    if (s->store->unsafe_edit_in_place) /* (the oracles' own tests: no draft, no rollback) */
+    if (s->store->unsafe & VS_UNSAFE_EDIT_IN_PLACE) /* (the oracles' own tests: no draft, no rollback) */
         return changed(s, fn(arg, s->data));
     vs_value *draft = vs_copy(s->data);
     if (!draft)
@@ -2100,7 +2089,7 @@ static bool deliver_transform(void *arg, const vs_value *current, const vs_key_i
         op->outcome = 2;
         return false;
     }
-    bool known = op->store->unsafe_deliver_skips_receipts
+    bool known = (op->store->unsafe & VS_UNSAFE_DELIVER_SKIPS_RECEIPTS)
                      ? has_id(vs_doc_meta_array(current, "inbox"), op->op_id) /* the wrong engine */
                      : known_op(current, op->op_id);
     if (known) {

@@ -62,6 +62,30 @@ typedef struct vs_op_handler {
     void *arg;
 } vs_op_handler;
 
+/* UNSAFE engine behaviours, for testing the oracles only. Each breaks one guarantee on
+ * purpose, so that a scenario can prove the oracle guarding it fires; a game never sets any. */
+typedef enum vs_unsafe {
+    /* A save that finds another session's lease (or none) writes anyway, with this session's
+     * own lease as it last knew it: how two servers overwrite each other's progress. */
+    VS_UNSAFE_SAVE_IGNORES_LEASE = 1u << 0,
+    /* A delivery looks for its id in the inbox only, not among the receipts and dead letters,
+     * so a late duplicate is applied again. */
+    VS_UNSAFE_DELIVER_SKIPS_RECEIPTS = 1u << 1,
+    /* The snapshot a client gets on load is the whole profile, private fields included. */
+    VS_UNSAFE_SNAPSHOT_WHOLE_PROFILE = 1u << 2,
+    /* A key that reads as missing is created from the template at once, without asking its
+     * version history (the nil-read incident). */
+    VS_UNSAFE_CREATE_ON_NIL_READ = 1u << 3,
+    /* An edit changes the data in place, so a cancelled or failed edit leaves what it did
+     * before it failed. */
+    VS_UNSAFE_EDIT_IN_PLACE = 1u << 4,
+    /* Changes after the load are never sent to the client, whose replica stays at the load's
+     * snapshot. */
+    VS_UNSAFE_CHANGES_NOT_SENT = 1u << 5,
+    /* A stale lease is never taken over, so a profile whose server crashed never loads again. */
+    VS_UNSAFE_NEVER_TAKE_OVER = 1u << 6,
+} vs_unsafe;
+
 typedef struct vs_store_config {
     const char *name;          /* DataStore name */
     const vs_value *template_; /* a map; copied */
@@ -85,28 +109,8 @@ typedef struct vs_store_config {
                                      duplicates: the newest this many; 0: 1000 */
     const vs_public_paths *public_paths; /* what the player's client may see; NULL: nothing */
     const vs_leaderboard_config *leaderboard; /* a profile number mirrored on every save */
-    /* UNSAFE, for testing the oracles only: a save that finds another session's lease (or
-     * none) writes anyway, with this session's own lease as it last knew it. Never set it in
-     * a game: it is how two servers overwrite each other's progress. */
-    bool unsafe_save_ignores_lease;
-    /* UNSAFE, for testing the oracles only: a delivery looks for its id in the inbox only, not
-     * among the receipts and dead letters, so a late duplicate is applied again. */
-    bool unsafe_deliver_skips_receipts;
-    /* UNSAFE, for testing the oracles only: the snapshot a client gets on load is the whole
-     * profile, private fields included. */
-    bool unsafe_snapshot_whole_profile;
-    /* UNSAFE, for testing the oracles only: a key that reads as missing is created from the
-     * template at once, without asking its version history (the nil-read incident). */
-    bool unsafe_create_on_nil_read;
-    /* UNSAFE, for testing the oracles only: an edit changes the data in place, so a cancelled
-     * or failed edit leaves what it did before it failed. */
-    bool unsafe_edit_in_place;
-    /* UNSAFE, for testing the oracles only: changes after the load are never sent to the
-     * client, whose replica stays at the load's snapshot. */
-    bool unsafe_changes_not_sent;
-    /* UNSAFE, for testing the oracles only: a stale lease is never taken over, so a profile
-     * whose server crashed can never load again. */
-    bool unsafe_never_take_over;
+    /* UNSAFE, for testing the oracles only: VS_UNSAFE_* bits, 0 in a game. */
+    unsigned unsafe;
 } vs_store_config;
 
 /* Why something did not succeed. */

@@ -63,6 +63,7 @@
 #include "core/retry.h"
 #include "core/status.h"
 #include "core/steps.h"
+#include "core/store.h"
 #include "core/validate.h"
 #include "core/value.h"
 #include "faults/fault.h"
@@ -4244,15 +4245,15 @@ static void table_names(const void *table, size_t rows, size_t row_size, bool (*
 /* Deliberately unsafe engine settings, to prove an oracle fires (only with must_fail). */
 static const struct {
     const char *name;
-    size_t flag; /* offset of its bool in scenario_store */
+    unsigned flag; /* its VS_UNSAFE_* bit */
 } unsafe_settings[] = {
-    {"save_ignores_lease", offsetof(scenario_store, unsafe_save_ignores_lease)},
-    {"deliver_skips_receipts", offsetof(scenario_store, unsafe_deliver_skips_receipts)},
-    {"snapshot_whole_profile", offsetof(scenario_store, unsafe_snapshot_whole_profile)},
-    {"create_on_nil_read", offsetof(scenario_store, unsafe_create_on_nil_read)},
-    {"edit_in_place", offsetof(scenario_store, unsafe_edit_in_place)},
-    {"changes_not_sent", offsetof(scenario_store, unsafe_changes_not_sent)},
-    {"never_take_over", offsetof(scenario_store, unsafe_never_take_over)},
+    {"save_ignores_lease", VS_UNSAFE_SAVE_IGNORES_LEASE},
+    {"deliver_skips_receipts", VS_UNSAFE_DELIVER_SKIPS_RECEIPTS},
+    {"snapshot_whole_profile", VS_UNSAFE_SNAPSHOT_WHOLE_PROFILE},
+    {"create_on_nil_read", VS_UNSAFE_CREATE_ON_NIL_READ},
+    {"edit_in_place", VS_UNSAFE_EDIT_IN_PLACE},
+    {"changes_not_sent", VS_UNSAFE_CHANGES_NOT_SENT},
+    {"never_take_over", VS_UNSAFE_NEVER_TAKE_OVER},
 };
 
 static int read_unsafe(reader *r, const char *key, node *v, void *obj)
@@ -4274,7 +4275,7 @@ static int read_unsafe(reader *r, const char *key, node *v, void *obj)
             return fail_node(r, seq->items[i], "expected an unsafe setting (%s), found %s", names,
                              describe(seq->items[i], d, sizeof d));
         }
-        *(bool *)((char *)st + unsafe_settings[k].flag) = true;
+        st->unsafe |= unsafe_settings[k].flag;
     }
     return 0;
 }

@@ -187,13 +187,7 @@ typedef struct scenario_store {
     vs_public_paths public_paths; /* what clients may see (none when empty) */
     char *leaderboard_store;    /* the leaderboard's OrderedDataStore, NULL when none */
     vs_path leaderboard_path;   /* the profile number it mirrors */
-    bool unsafe_save_ignores_lease; /* a deliberately broken engine: only with must_fail */
-    bool unsafe_deliver_skips_receipts;
-    bool unsafe_snapshot_whole_profile;
-    bool unsafe_create_on_nil_read;
-    bool unsafe_edit_in_place;
-    bool unsafe_changes_not_sent;
-    bool unsafe_never_take_over;
+    unsigned unsafe;            /* VS_UNSAFE_* bits, a deliberately broken engine: only with must_fail */
     scenario_pos unsafe_pos;    /* where 'unsafe' was written (line 0: not written) */
 } scenario_store;
 

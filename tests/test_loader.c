@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "core/path.h"
+#include "core/store.h"
 #include "core/value.h"
 #include "faults/fault.h"
 #include "faults/fault_fields.h"
@@ -2910,12 +2911,12 @@ static void test_must_fail_and_unsafe(void **state)
     (void)state;
 #define BASE "name: t\nduration: 10s\nscript: []\nstore:\n  name: S\n  template: {}\n"
     scenario *s = load_ok_text(BASE "  unsafe: [save_ignores_lease]\nmust_fail: {check: lease, why: a test}\n");
-    assert_true(s->store.unsafe_save_ignores_lease);
+    assert_int_equal(s->store.unsafe, VS_UNSAFE_SAVE_IGNORES_LEASE);
     assert_string_equal(s->must_fail_check, "lease");
     assert_string_equal(s->must_fail_why, "a test");
     scenario_free(s);
     s = load_ok_text(BASE);
-    assert_false(s->store.unsafe_save_ignores_lease);
+    assert_int_equal(s->store.unsafe, 0);
     assert_null(s->must_fail_check);
     scenario_free(s);
     expect_text_error(BASE "  unsafe: [save_ignores_lease]\n", 7, 11,
