@@ -80,24 +80,6 @@ typedef struct edge_ctx {
     bool at_start;
 } edge_ctx;
 
-/* The canonical JSON of v for a message, or a description when it has none. */
-static void describe(const vs_value *v, char *buf, size_t size)
-{
-    if (!v) {
-        snprintf(buf, size, "nothing");
-        return;
-    }
-    vs_buf b;
-    vs_buf_init(&b);
-    vs_status st = vs_json_encode(v, &b);
-    if (st == VS_OK)
-        snprintf(buf, size, "%s", b.data);
-    else
-        snprintf(buf, size, "a %s that is not storable (%s)", vs_type_name(vs_type_of(v)),
-                 vs_status_message(st));
-    vs_buf_free(&b);
-}
-
 static void step_fail(run *r, const scenario_step *st, const char *what)
 {
     if (r->swarm)
@@ -353,8 +335,8 @@ static void client_check(run *r, const scenario_step *st)
     if (st->value ? (found && vs_equal(found, st->value)) : found == NULL)
         return;
     char want[256], got[256], what[600];
-    describe(st->value, want, sizeof want);
-    describe(found, got, sizeof got);
+    vs_json_describe(st->value, 0, want, sizeof want);
+    vs_json_describe(found, 0, got, sizeof got);
     snprintf(what, sizeof what, "the client's replica has %s, expected %s%s", got, want,
              replica ? "" : " (the client has no replica)");
     step_fail(r, st, what);
@@ -379,8 +361,8 @@ static void leaderboard_done(void *arg, const vs_leaderboard_entry *entries, siz
     }
     if (!vs_equal(got, ctx->step->value)) {
         char want[400], found[400], what[900];
-        describe(ctx->step->value, want, sizeof want);
-        describe(got, found, sizeof found);
+        vs_json_describe(ctx->step->value, 0, want, sizeof want);
+        vs_json_describe(got, 0, found, sizeof found);
         snprintf(what, sizeof what, "the leaderboard's top was %s, expected %s", found, want);
         step_fail(ctx->r, ctx->step, what);
     }
@@ -416,8 +398,8 @@ static void ods_check_done(void *arg, const vs_ods_page *page)
     }
     if (!vs_equal(got, st->value)) {
         char want[512], found[512], what[1100];
-        describe(st->value, want, sizeof want);
-        describe(got, found, sizeof found);
+        vs_json_describe(st->value, 0, want, sizeof want);
+        vs_json_describe(got, 0, found, sizeof found);
         snprintf(what, sizeof what, "the sorted page was %s, expected %s", found, want);
         step_fail(ctx->r, st, what);
     }
@@ -781,8 +763,8 @@ static void check_stored(run *r, const scenario_expect *ex)
     if (ok)
         return;
     char want[256], got[256];
-    describe(ex->equals, want, sizeof want);
-    describe(found, got, sizeof got);
+    vs_json_describe(ex->equals, 0, want, sizeof want);
+    vs_json_describe(found, 0, got, sizeof got);
     char *path = vs_path_format(&ex->path);
     run_result_fail(r->result, "expect",
                     "%s:%d:%d: stored profile of player %" PRId64 " at '%s': expected %s, found %s%s",

@@ -34,22 +34,6 @@ bool oracle_data_hash(const vs_value *document, uint64_t *out)
     return data && vs_value_hash(data, out) == VS_OK;
 }
 
-/* The canonical JSON of v, cut short for a message; "nothing" for NULL. */
-static void show(const vs_value *v, char *buf, size_t size)
-{
-    vs_buf b;
-    vs_buf_init(&b);
-    if (!v)
-        snprintf(buf, size, "nothing");
-    else if (vs_json_encode(v, &b) != VS_OK)
-        snprintf(buf, size, "an unstorable %s", vs_type_name(vs_type_of(v)));
-    else if (b.len > 60)
-        snprintf(buf, size, "%.57s...", b.data);
-    else
-        snprintf(buf, size, "%s", b.data);
-    vs_buf_free(&b);
-}
-
 /* Appends one path element to path (len bytes used); returns the new length. */
 static size_t path_push(char *path, size_t cap, size_t len, const char *elem, size_t elem_len)
 {
@@ -92,8 +76,8 @@ static bool differ(const vs_value *a, const vs_value *b, char *path, size_t cap,
         }
     }
     char x[80], y[80];
-    show(a, x, sizeof x);
-    show(b, y, sizeof y);
+    vs_json_describe(a, 60, x, sizeof x);
+    vs_json_describe(b, 60, y, sizeof y);
     snprintf(buf, size, "at '%s': %s against %s", path, x, y);
     return true;
 }
