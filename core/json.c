@@ -273,14 +273,22 @@ vs_status vs_json_number(double n, vs_buf *out)
 typedef struct writer {
     vs_buf *out;        /* the text is appended here, when set */
     XXH3_state_t *hash; /* else the text is hashed, when set; else only counted */
+    XXH3_state_t *part; /* hash mode: also hashed here while set (one member's text) */
     size_t len;         /* bytes written so far */
     char *chunk;        /* hash mode: CHUNK_BYTES of text waiting to be hashed */
     size_t chunk_len;
 } writer;
 
+static void hash_text(writer *w, const char *s, size_t n)
+{
+    XXH3_64bits_update(w->hash, s, n);
+    if (w->part)
+        XXH3_64bits_update(w->part, s, n);
+}
+
 static void flush_chunk(writer *w)
 {
-    XXH3_64bits_update(w->hash, w->chunk, w->chunk_len);
+    hash_text(w, w->chunk, w->chunk_len);
     w->chunk_len = 0;
 }
 
@@ -294,7 +302,7 @@ static vs_status put(writer *w, const char *s, size_t n)
     if (w->chunk_len + n > CHUNK_BYTES) {
         flush_chunk(w);
         if (n >= CHUNK_BYTES) {
-            XXH3_64bits_update(w->hash, s, n);
+            hash_text(w, s, n);
             return VS_OK;
         }
     }
@@ -334,6 +342,8 @@ static vs_status put_string(writer *w, const char *s, size_t len)
     return st;
 }
 
+static vs_status put_map(writer *w, const vs_value *v, const char *member, XXH3_state_t *part);
+
 /* Writes v, which the caller has checked is storable (so: no integer keys, no holes,
  * finite numbers). */
 static vs_status put_value(writer *w, const vs_value *v)
@@ -363,23 +373,39 @@ static vs_status put_value(writer *w, const vs_value *v)
                 st = put_value(w, vs_array_at(v, i));
         }
         return st == VS_OK ? put(w, "]", 1) : st;
-    case VS_MAP:
-        st = put(w, "{", 1);
-        for (size_t i = 0; i < vs_map_len(v) && st == VS_OK; i++) {
-            size_t klen;
-            const char *key = vs_map_key_at(v, i, &klen);
-            if (i > 0)
-                st = put(w, ",", 1);
-            if (st == VS_OK)
-                st = put_string(w, key, klen);
-            if (st == VS_OK)
-                st = put(w, ":", 1);
-            if (st == VS_OK)
-                st = put_value(w, vs_map_value_at(v, i));
-        }
-        return st == VS_OK ? put(w, "}", 1) : st;
+    case VS_MAP: return put_map(w, v, NULL, NULL);
     }
     return VS_ERR_ARG;
+}
+
+/* Writes the map v; in hash mode, the text of its member named member (when not NULL) is
+ * also hashed into part. */
+static vs_status put_map(writer *w, const vs_value *v, const char *member, XXH3_state_t *part)
+{
+    size_t member_len = member ? strlen(member) : 0;
+    vs_status st = put(w, "{", 1);
+    for (size_t i = 0; i < vs_map_len(v) && st == VS_OK; i++) {
+        size_t klen;
+        const char *key = vs_map_key_at(v, i, &klen);
+        if (i > 0)
+            st = put(w, ",", 1);
+        if (st == VS_OK)
+            st = put_string(w, key, klen);
+        if (st == VS_OK)
+            st = put(w, ":", 1);
+        bool marked = member && klen == member_len && memcmp(key, member, klen) == 0;
+        if (marked) { /* the chunk holds text before the member: hash it without part */
+            flush_chunk(w);
+            w->part = part;
+        }
+        if (st == VS_OK)
+            st = put_value(w, vs_map_value_at(v, i));
+        if (marked) {
+            flush_chunk(w);
+            w->part = NULL;
+        }
+    }
+    return st == VS_OK ? put(w, "}", 1) : st;
 }
 
 vs_status vs_json_encode(const vs_value *v, vs_buf *out)
@@ -468,6 +494,35 @@ vs_status vs_value_hash(const vs_value *v, uint64_t *out)
             *out = XXH3_64bits_digest(state);
     }
     XXH3_freeState(state);
+    return st;
+}
+
+vs_status vs_json_digest_of(const vs_value *v, const char *member, vs_json_digest *out)
+{
+    *out = (vs_json_digest){0};
+    vs_status st = vs_value_check_storable(v, 0, NULL);
+    if (st != VS_OK)
+        return st;
+    bool with_member = member && vs_type_of(v) == VS_MAP && vs_map_get(v, member);
+    XXH3_state_t *state = XXH3_createState(), *part = with_member ? XXH3_createState() : NULL;
+    if (!state || XXH3_64bits_reset(state) != XXH_OK ||
+        (with_member && (!part || XXH3_64bits_reset(part) != XXH_OK))) {
+        XXH3_freeState(state);
+        XXH3_freeState(part);
+        return VS_ERR_NOMEM;
+    }
+    char chunk[CHUNK_BYTES];
+    writer w = {.hash = state, .chunk = chunk};
+    st = with_member ? put_map(&w, v, member, part) : put_value(&w, v);
+    if (st == VS_OK) {
+        flush_chunk(&w);
+        out->len = w.len;
+        out->hash = XXH3_64bits_digest(state);
+        out->has_member = with_member;
+        out->member_hash = with_member ? XXH3_64bits_digest(part) : 0;
+    }
+    XXH3_freeState(state);
+    XXH3_freeState(part);
     return st;
 }
 

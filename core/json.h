@@ -9,6 +9,7 @@
 #ifndef VS_JSON_H
 #define VS_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,19 @@ void vs_json_describe(const vs_value *v, size_t max_len, char *buf, size_t size)
 /* The length of the canonical JSON of v without building it (what the store's size limit
  * is measured on); fails as vs_json_encode does. */
 vs_status vs_json_encoded_len(const vs_value *v, size_t *len);
+
+/* What a store keeps of a value it commits, from one walk over it: the length of its canonical
+ * JSON (as vs_json_encoded_len), its hash (as vs_value_hash), and, when member is not NULL and
+ * v is a map holding that member, the member's own hash (as vs_value_hash of its value). */
+typedef struct vs_json_digest {
+    size_t len;
+    uint64_t hash;
+    bool has_member;
+    uint64_t member_hash;
+} vs_json_digest;
+
+/* Fails as vs_value_hash does (out is then all zero). */
+vs_status vs_json_digest_of(const vs_value *v, const char *member, vs_json_digest *out);
 
 /* Appends the shortest round-trip text of a finite double ("0.1", "1e+21", "-0", "5"). */
 vs_status vs_json_number(double n, vs_buf *out);

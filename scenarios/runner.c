@@ -1030,11 +1030,10 @@ static vs_status add_swarm_faults(run *r)
 }
 
 /* Every committed write goes past the oracles. */
-static void judge_commit(void *arg, int server_id, const char *full_key, size_t len, const vs_value *value)
+static void judge_commit(void *arg, int server_id, const char *full_key, size_t len, const vs_value *value,
+                         const uint64_t *data_hash)
 {
     run *r = arg;
-    uint64_t hash; /* hashed once for both oracles that compare data */
-    const uint64_t *data_hash = value && oracle_data_hash(value, &hash) ? &hash : NULL;
     lease_oracle_commit(&r->lease, r->w.now_us, server_id, full_key, len, value, data_hash);
     delivery_oracle_commit(&r->delivery, r->w.now_us, server_id, full_key, len, value);
     model_oracle_commit(&r->model, r->w.now_us, server_id, full_key, value, data_hash);
@@ -1295,6 +1294,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     } else {
         r.x.ds.on_commit = judge_commit;
         r.x.ds.on_commit_arg = &r;
+        r.x.ds.commit_member = "data"; /* the oracles compare profiles by their data's hash */
         for (size_t i = 0; i < sc->step_count; i++) {
             ctx[i] = (step_ctx){.r = &r, .step = &sc->steps[i]};
             world_at(&r.w, sc->steps[i].at_us, "script", run_step, &ctx[i]);

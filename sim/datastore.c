@@ -522,12 +522,12 @@ static void commit(datastore *ds, request *r, vs_value *value, vs_value *user_id
     e->value = value;
     e->user_ids = user_ids;
     e->metadata = metadata;
-    e->json_len = 0;
-    e->hash = 0;
-    if (value) {
-        vs_json_encoded_len(value, &e->json_len);
-        vs_value_hash(value, &e->hash);
-    }
+    /* One walk gives the size, the hash, and the hash the oracles compare data by. */
+    vs_json_digest digest = {0};
+    if (value)
+        vs_json_digest_of(value, ds->commit_member, &digest);
+    e->json_len = digest.len;
+    e->hash = digest.hash;
     e->info.version++;
     e->info.updated_us = datastore_clock(ds);
     e->info.user_ids = e->user_ids;
@@ -538,7 +538,8 @@ static void commit(datastore *ds, request *r, vs_value *value, vs_value *user_id
     ds->stats.commits++;
     history_note(ds->hist, r->ep->id, "ds.commit", 0, r->key, 0, e->info.version, e->hash, NULL);
     if (ds->on_commit)
-        ds->on_commit(ds->on_commit_arg, r->ep->id, r->full_key, r->full_key_len, e->value);
+        ds->on_commit(ds->on_commit_arg, r->ep->id, r->full_key, r->full_key_len, e->value,
+                      digest.has_member ? &digest.member_hash : NULL);
     /* A write by a server refreshes that server's cache. */
     if (ds->servers[r->ep->id].started)
         cache_put(ds, r->ep->id, r, e->value, &e->info);

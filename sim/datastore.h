@@ -93,9 +93,14 @@ typedef struct datastore {
     int64_t store_clock_skew_us;
     int64_t ccu; /* players in the whole experience, for experience budgets; kept by the owner */
     datastore_stats stats;
-    /* Told of every committed write (value NULL: a removal), for the oracles; may be NULL. */
-    void (*on_commit)(void *arg, int server, const char *full_key, size_t full_key_len, const vs_value *value);
+    /* Told of every committed write (value NULL: a removal), for the oracles; may be NULL.
+     * member_hash is the hash of the value's top-level member named commit_member (the
+     * profile's "data"), taken in the same walk as the value's own hash; NULL when there is
+     * no such member or the value has no hash. */
+    void (*on_commit)(void *arg, int server, const char *full_key, size_t full_key_len, const vs_value *value,
+                      const uint64_t *member_hash);
     void *on_commit_arg;
+    const char *commit_member; /* NULL: none */
 } datastore;
 
 /* lim, faults and hist are borrowed and must outlive the store. */

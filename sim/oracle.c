@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/document.h"
 #include "core/json.h"
 
 void oracle_violation(oracle_verdict *v, int64_t time_us, const char *full_key, int64_t player,
@@ -28,11 +27,6 @@ const char *oracle_key_name(const char *full_key)
     return sep ? sep + 1 : full_key;
 }
 
-bool oracle_data_hash(const vs_value *document, uint64_t *out)
-{
-    const vs_value *data = vs_doc_data(document);
-    return data && vs_value_hash(data, out) == VS_OK;
-}
 
 /* Appends one path element to path (len bytes used); returns the new length. */
 static size_t path_push(char *path, size_t cap, size_t len, const char *elem, size_t elem_len)

@@ -29,10 +29,6 @@ void oracle_violation(oracle_verdict *v, int64_t time_us, const char *full_key, 
 /* The key of "store\x1fkey", for messages. */
 const char *oracle_key_name(const char *full_key);
 
-/* The hash of a profile document's data (vs_value_hash), computed once per commit and shared
- * by the oracles; false when the document has no data or the data cannot be hashed. */
-bool oracle_data_hash(const vs_value *document, uint64_t *out);
-
 /* Where two values first differ, in plain words, into buf: "at 'Coins': 150 against 100"
  * (a's value first). Maps are walked in canonical order, arrays by index (1-based, as paths
  * are); long values are cut short. "no difference" when they are equal. */

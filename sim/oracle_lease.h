@@ -34,8 +34,8 @@ void lease_oracle_init(lease_oracle *o);
 void lease_oracle_free(lease_oracle *o);
 
 /* A write committed at time_us by server: full_key is "store\x1fkey" (len bytes), value the
- * stored document (NULL for a removal), data_hash its data's hash (oracle_data_hash; NULL when
- * it has none). Returns false when memory ran out (the oracle then
+ * stored document (NULL for a removal), data_hash its data's hash (vs_value_hash of its "data",
+ * which the DataStore takes in its digest of the commit; NULL when it has none). Returns false when memory ran out (the oracle then
  * stops judging that key and says so as a violation, never silently). */
 bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const char *full_key, size_t len,
                          const vs_value *value, const uint64_t *data_hash);

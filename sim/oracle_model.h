@@ -63,8 +63,8 @@ void model_oracle_ended(model_oracle *o, int server, const char *full_key);
 void model_oracle_server_stopped(model_oracle *o, int64_t time_us, int server);
 /* An operator edits the key outside any session (repair, clear_lease). */
 void model_oracle_forget(model_oracle *o, const char *full_key);
-/* A write committed (document NULL for a removal), with the hash of its data
- * (oracle_data_hash; NULL when it has none). */
+/* A write committed (document NULL for a removal), with the hash of its data (vs_value_hash
+ * of its "data", as the DataStore's digest of the commit gives it; NULL when it has none). */
 void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const char *full_key,
                          const vs_value *document, const uint64_t *data_hash);
 

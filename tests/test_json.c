@@ -755,6 +755,56 @@ static void test_hash(void **state)
     vs_free(a), vs_free(b), vs_free(big), vs_free(hole);
 }
 
+/* One walk gives what three did: the length, the hash, and a member's own hash, equal to
+ * what vs_json_encoded_len and vs_value_hash give, whatever the chunk boundaries. */
+static void test_digest(void **state)
+{
+    (void)state;
+    /* a member longer than the hash's chunk, between two others */
+    size_t big = 3 * 4096 + 17;
+    char *text = malloc(big + 200);
+    assert_non_null(text);
+    int n = snprintf(text, 200, "{\"aaa\":[1,2,\"x\"],\"data\":{\"Coins\":5,\"Long\":\"");
+    memset(text + n, 'y', big);
+    snprintf(text + n + big, 200, "\"},\"meta\":{\"schema\":1}}");
+    vs_value *doc = NULL;
+    assert_int_equal(vs_json_decode(text, strlen(text), &doc, NULL), VS_OK);
+    free(text);
+    vs_json_digest d;
+    assert_int_equal(vs_json_digest_of(doc, "data", &d), VS_OK);
+    size_t len;
+    uint64_t whole, data;
+    assert_int_equal(vs_json_encoded_len(doc, &len), VS_OK);
+    assert_int_equal(vs_value_hash(doc, &whole), VS_OK);
+    assert_int_equal(vs_value_hash(vs_map_get(doc, "data"), &data), VS_OK);
+    assert_int_equal(d.len, len);
+    assert_true(d.hash == whole);
+    assert_true(d.has_member);
+    assert_true(d.member_hash == data);
+    assert_true(d.member_hash != d.hash);
+    /* no such member, or no member asked for: the same length and hash, no member hash */
+    vs_json_digest none;
+    assert_int_equal(vs_json_digest_of(doc, "nothere", &none), VS_OK);
+    assert_false(none.has_member);
+    assert_true(none.hash == whole && none.len == len && none.member_hash == 0);
+    assert_int_equal(vs_json_digest_of(doc, NULL, &none), VS_OK);
+    assert_false(none.has_member);
+    assert_true(none.hash == whole);
+    vs_free(doc);
+    /* not a map: the member is not looked for */
+    vs_value *num = must(vs_new_number(5));
+    assert_int_equal(vs_json_digest_of(num, "data", &d), VS_OK);
+    assert_false(d.has_member);
+    assert_int_equal(d.len, 1);
+    vs_free(num);
+    /* not storable: fails, and says nothing */
+    vs_value *bad = must(vs_new_map());
+    assert_int_equal(vs_map_set(bad, "data", must(vs_new_number(NAN))), VS_OK);
+    assert_int_equal(vs_json_digest_of(bad, "data", &d), VS_ERR_NOT_FINITE);
+    assert_true(d.len == 0 && d.hash == 0 && !d.has_member && d.member_hash == 0);
+    vs_free(bad);
+}
+
 /* Values as messages show them: JSON, cut with "..." past the limit, "nothing", or why not. */
 static void test_describe(void **state)
 {
@@ -794,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_shortest_numbers_property),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_digest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

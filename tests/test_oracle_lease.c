@@ -13,6 +13,7 @@
 
 #include "core/json.h"
 #include "sim/oracle_lease.h"
+#include "tests/support/doc_hash.h"
 
 #define KEY "PlayerData\x1fPlayer_1"
 #define KEY_LEN (sizeof KEY - 1)
@@ -25,7 +26,7 @@ static void commit(lease_oracle *o, int t, int server, const char *json)
         assert_int_equal(vs_json_decode(json, strlen(json), &v, NULL), VS_OK);
     uint64_t hash;
     assert_true(lease_oracle_commit(o, (int64_t)t * 1000000, server, KEY, KEY_LEN, v,
-                                    v && oracle_data_hash(v, &hash) ? &hash : NULL));
+                                    doc_data_hash(v, &hash)));
     vs_free(v);
 }
 

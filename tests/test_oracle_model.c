@@ -19,6 +19,7 @@
 #include "core/json.h"
 #include "sim/oracle.h"
 #include "sim/oracle_model.h"
+#include "tests/support/doc_hash.h"
 
 #define KEY "PlayerData\x1fPlayer_1"
 
@@ -47,7 +48,7 @@ static void commit_meta(model_oracle *o, int t, int server, const char *data_jso
         v = json(text);
     }
     uint64_t hash;
-    model_oracle_commit(o, (int64_t)t * 1000000, server, KEY, v, v && oracle_data_hash(v, &hash) ? &hash : NULL);
+    model_oracle_commit(o, (int64_t)t * 1000000, server, KEY, v, doc_data_hash(v, &hash));
     vs_free(v);
 }
 
@@ -432,7 +433,7 @@ static void a_meta_only_commit_passes(void **state)
     commit_meta(&o, 8, 3, "{\"Coins\":2}", "{\"schema\":1,\"inbox\":[{\"id\":\"r3\"}]}");  /* no session */
     vs_value *other = json("{\"not\":\"a profile\"}"); /* not a profile document: ignored */
     uint64_t other_hash;
-    model_oracle_commit(&o, 9000000, 9, KEY, other, oracle_data_hash(other, &other_hash) ? &other_hash : NULL);
+    model_oracle_commit(&o, 9000000, 9, KEY, other, doc_data_hash(other, &other_hash));
     vs_free(other);
     assert_clean(&o);
     /* the same delivery changing the data fires */
