@@ -426,26 +426,6 @@ vs_status vs_json_encode(const vs_value *v, vs_buf *out)
     return st;
 }
 
-void vs_json_describe(const vs_value *v, size_t max_len, char *buf, size_t size)
-{
-    if (size == 0)
-        return;
-    if (!v) {
-        snprintf(buf, size, "nothing");
-        return;
-    }
-    vs_buf b;
-    vs_buf_init(&b);
-    vs_status st = vs_json_encode(v, &b);
-    if (st != VS_OK)
-        snprintf(buf, size, "a %s that is not storable (%s)", vs_type_name(vs_type_of(v)), vs_status_message(st));
-    else if (max_len >= 4 && b.len > max_len)
-        snprintf(buf, size, "%.*s...", (int)(max_len - 3), b.data);
-    else
-        snprintf(buf, size, "%s", b.data);
-    vs_buf_free(&b);
-}
-
 vs_status vs_json_encoded_len(const vs_value *v, size_t *len)
 {
     vs_status st = vs_value_check_storable(v, 0, NULL);

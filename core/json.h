@@ -35,11 +35,6 @@ vs_status vs_buf_printf(vs_buf *b, const char *fmt, ...) __attribute__((format(p
  * was). */
 vs_status vs_json_encode(const vs_value *v, vs_buf *out);
 
-/* v as a message shows it, into buf: its canonical JSON, cut to max_len bytes ending in "..."
- * when longer (max_len 0: only size limits it); "nothing" for NULL; "a map that is not
- * storable (why)" when v has no JSON. */
-void vs_json_describe(const vs_value *v, size_t max_len, char *buf, size_t size);
-
 /* The length of the canonical JSON of v without building it (what the store's size limit
  * is measured on); fails as vs_json_encode does. */
 vs_status vs_json_encoded_len(const vs_value *v, size_t *len);

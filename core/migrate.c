@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/grow.h"
+#include "core/text.h"
 
 void vs_migrations_init(vs_migrations *m)
 {
@@ -129,7 +130,7 @@ static const vs_migration *find(const vs_migrations *m, int64_t v)
 /* "migration 1 -> 2 (add_gems)" or "migration 1 -> 2". */
 static void label(const vs_migration *mg, char *buf, size_t size)
 {
-    vs_steps_clipf(buf, size, VS_OK, "migration %" PRId64 " -> %" PRId64 "%s%s%s", mg->from,
+    vs_text_clipf(buf, size, VS_OK, "migration %" PRId64 " -> %" PRId64 "%s%s%s", mg->from,
                    mg->from + 1, mg->name ? " (" : "", mg->name ? mg->name : "",
                    mg->name ? ")" : "");
 }
@@ -137,9 +138,9 @@ static void label(const vs_migration *mg, char *buf, size_t size)
 vs_status vs_migrations_check(const vs_migrations *m, int64_t current_schema, char *why,
                               size_t size)
 {
-    vs_steps_clip(why, size, "", 0);
+    vs_text_clip(why, size, "", 0);
     if (current_schema < 1)
-        return vs_steps_clipf(why, size, VS_ERR_ARG,
+        return vs_text_clipf(why, size, VS_ERR_ARG,
                               "the current schema is %" PRId64 ": versions start at 1",
                               current_schema);
     if (!m || m->count == 0)
@@ -150,16 +151,16 @@ vs_status vs_migrations_check(const vs_migrations *m, int64_t current_schema, ch
         const vs_migration *mg = &m->items[i];
         label(mg, name, sizeof name);
         if (mg->from < 1)
-            return vs_steps_clipf(why, size, VS_ERR_MIGRATION,
+            return vs_text_clipf(why, size, VS_ERR_MIGRATION,
                                   "%s: schema versions start at 1", name);
         if (mg->from >= current_schema)
-            return vs_steps_clipf(why, size, VS_ERR_MIGRATION,
+            return vs_text_clipf(why, size, VS_ERR_MIGRATION,
                                   "%s goes beyond the current schema %" PRId64
                                   ": it would never run (was the schema not raised?)",
                                   name, current_schema);
         for (size_t j = 0; j < i; j++)
             if (m->items[j].from == mg->from)
-                return vs_steps_clipf(why, size, VS_ERR_MIGRATION,
+                return vs_text_clipf(why, size, VS_ERR_MIGRATION,
                                       "migrations #%zu and #%zu both start at schema %" PRId64,
                                       j + 1, i + 1, mg->from);
         if (mg->from < lowest)
@@ -169,7 +170,7 @@ vs_status vs_migrations_check(const vs_migrations *m, int64_t current_schema, ch
      * count + 1 versions: the loop is short even for a huge current schema. */
     for (int64_t v = lowest; v < current_schema; v++)
         if (!find(m, v))
-            return vs_steps_clipf(why, size, VS_ERR_MIGRATION,
+            return vs_text_clipf(why, size, VS_ERR_MIGRATION,
                                   "the chain has a gap: no migration from schema %" PRId64
                                   " to %" PRId64 ", so a profile at schema %" PRId64
                                   " could never load",
@@ -189,7 +190,7 @@ static vs_status run_one(const vs_migration *mg, vs_value *data, char *why, size
         if (st == VS_OK)
             return VS_OK;
         reason[sizeof reason - 1] = '\0'; /* a callback that filled it without a NUL */
-        return vs_steps_clipf(why, size, VS_ERR_MIGRATION, "%s failed: %s", name,
+        return vs_text_clipf(why, size, VS_ERR_MIGRATION, "%s failed: %s", name,
                               reason[0] ? reason : vs_status_message(st));
     }
     vs_steps_error err;
@@ -197,8 +198,8 @@ static vs_status run_one(const vs_migration *mg, vs_value *data, char *why, size
     if (st == VS_OK)
         return VS_OK;
     if (err.index == VS_STEPS_NO_INDEX)
-        return vs_steps_clipf(why, size, VS_ERR_MIGRATION, "%s failed: %s", name, err.message);
-    return vs_steps_clipf(why, size, VS_ERR_MIGRATION, "%s failed at step %zu: %s", name,
+        return vs_text_clipf(why, size, VS_ERR_MIGRATION, "%s failed: %s", name, err.message);
+    return vs_text_clipf(why, size, VS_ERR_MIGRATION, "%s failed at step %zu: %s", name,
                           err.index + 1, err.message);
 }
 
@@ -207,11 +208,11 @@ vs_status vs_migrate(const vs_migrations *m, int64_t current_schema, vs_value *d
 {
     if (out_schema)
         *out_schema = stored_schema;
-    vs_steps_clip(why, size, "", 0);
+    vs_text_clip(why, size, "", 0);
     if (!data)
-        return vs_steps_clipf(why, size, VS_ERR_ARG, "no data to migrate");
+        return vs_text_clipf(why, size, VS_ERR_ARG, "no data to migrate");
     if (current_schema < 1)
-        return vs_steps_clipf(why, size, VS_ERR_ARG,
+        return vs_text_clipf(why, size, VS_ERR_ARG,
                               "the current schema is %" PRId64 ": versions start at 1",
                               current_schema);
     if (stored_schema == current_schema) {
@@ -220,27 +221,27 @@ vs_status vs_migrate(const vs_migrations *m, int64_t current_schema, vs_value *d
         return VS_OK;
     }
     if (stored_schema > current_schema)
-        return vs_steps_clipf(why, size, VS_ERR_SCHEMA_TOO_NEW,
+        return vs_text_clipf(why, size, VS_ERR_SCHEMA_TOO_NEW,
                               "the profile was written by a newer server (schema %" PRId64
                               "); this server knows up to %" PRId64
                               ": not loading it, to avoid a downgrade",
                               stored_schema, current_schema);
     if (stored_schema < 1)
-        return vs_steps_clipf(why, size, VS_ERR_MIGRATION,
+        return vs_text_clipf(why, size, VS_ERR_MIGRATION,
                               "the profile's schema %" PRId64
                               " is not a version (versions start at 1)",
                               stored_schema);
     /* The whole chain first: a gap is reported before anything is copied or run. */
     for (int64_t v = stored_schema; v < current_schema; v++)
         if (!find(m, v))
-            return vs_steps_clipf(why, size, VS_ERR_MIGRATION,
+            return vs_text_clipf(why, size, VS_ERR_MIGRATION,
                                   "no migration from schema %" PRId64 " to %" PRId64
                                   ": the profile has schema %" PRId64
                                   " and this server is at %" PRId64,
                                   v, v + 1, stored_schema, current_schema);
     vs_value *copy = vs_copy(data);
     if (!copy)
-        return vs_steps_clipf(why, size, VS_ERR_NOMEM, "out of memory copying the profile");
+        return vs_text_clipf(why, size, VS_ERR_NOMEM, "out of memory copying the profile");
     for (int64_t v = stored_schema; v < current_schema; v++) {
         vs_status st = run_one(find(m, v), copy, why, size);
         if (st != VS_OK) {
@@ -250,13 +251,13 @@ vs_status vs_migrate(const vs_migrations *m, int64_t current_schema, vs_value *d
     }
     vs_status st = vs_steps_adopt(data, copy);
     if (st == VS_ERR_MIXED_TABLE)
-        return vs_steps_clipf(why, size, VS_ERR_MIGRATION,
+        return vs_text_clipf(why, size, VS_ERR_MIGRATION,
                               "the migrations from schema %" PRId64
                               " changed the integer keys at the data's root, which cannot be "
                               "stored",
                               stored_schema);
     if (st != VS_OK)
-        return vs_steps_clipf(why, size, st, "cannot commit the migrated data: %s",
+        return vs_text_clipf(why, size, st, "cannot commit the migrated data: %s",
                               vs_status_message(st));
     if (out_schema)
         *out_schema = current_schema;

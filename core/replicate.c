@@ -15,9 +15,7 @@
 
 #include "core/grow.h"
 #include "core/steps.h"
-
-/* Values in descriptions are clipped to this many bytes, as in core/steps. */
-#define SHOWN_MAX 60
+#include "core/text.h"
 
 /* ---- public paths ---- */
 
@@ -452,22 +450,6 @@ vs_status vs_change_list_apply(const vs_change_list *cl, vs_value **replica)
 
 /* ---- text ---- */
 
-/* A value as people read it: canonical JSON clipped, or a word for what JSON cannot show. */
-static void render(const vs_value *v, char *buf, size_t size)
-{
-    vs_buf b;
-    vs_buf_init(&b);
-    if (vs_json_encode(v, &b) == VS_OK) {
-        vs_steps_clip(buf, size, b.data, b.len);
-    } else if (vs_type_of(v) == VS_NUMBER) {
-        double n = vs_number_of(v);
-        snprintf(buf, size, "%s", isnan(n) ? "nan" : n > 0 ? "inf" : "-inf");
-    } else {
-        snprintf(buf, size, "(unstorable %s)", vs_type_name(vs_type_of(v)));
-    }
-    vs_buf_free(&b);
-}
-
 static vs_status describe_change(const vs_change *c, vs_buf *out)
 {
     vs_status st = vs_buf_puts(out, c->value ? "set " : "remove ");
@@ -479,8 +461,8 @@ static vs_status describe_change(const vs_change *c, vs_buf *out)
         free(text);
     }
     if (st == VS_OK && c->value) {
-        char shown[SHOWN_MAX + 1];
-        render(c->value, shown, sizeof shown);
+        char shown[VS_TEXT_SHOWN_MAX + 1];
+        vs_text_value(c->value, shown, sizeof shown);
         st = vs_buf_printf(out, " %s", shown);
     }
     return st;

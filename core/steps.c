@@ -12,16 +12,13 @@
  * step is built (a change on the root, a non-finite delta, an unstorable literal), so the
  * errors at apply time are only those that depend on the profile and the payload. */
 #include "core/steps.h"
+#include "core/text.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The most bytes of a literal or a found value shown in a message or a description: enough
- * to recognise it, short enough to keep the line readable. */
-#define SHOWN_MAX 60
 
 /* ---- names ---- */
 
@@ -84,70 +81,6 @@ static const char *a_type(vs_type t)
     return "an unknown value";
 }
 
-/* ---- text ---- */
-
-void vs_steps_clip(char *buf, size_t size, const char *text, size_t len)
-{
-    if (!buf || size == 0)
-        return;
-    if (!text)
-        len = 0;
-    if (len < size) {
-        if (len)
-            memcpy(buf, text, len);
-        buf[len] = '\0';
-        return;
-    }
-    size_t dots = size > 4 ? 3 : 0;
-    size_t cut = size - 1 - dots;
-    /* Back up to the start of a character: a message cut inside a UTF-8 sequence would be
-     * invalid UTF-8 in every report that quotes it. */
-    while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-        cut--;
-    memcpy(buf, text, cut);
-    memcpy(buf + cut, "...", dots);
-    buf[cut + dots] = '\0';
-}
-
-vs_status vs_steps_clipf(char *buf, size_t size, vs_status status, const char *fmt, ...)
-{
-    if (!buf || size == 0 || !fmt)
-        return status;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    /* Formatted in full first and clipped after, so a cut never splits a character. */
-    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (!text) {
-        const char *fallback = vs_status_message(status);
-        vs_steps_clip(buf, size, fallback, strlen(fallback));
-        return status;
-    }
-    va_start(ap, fmt);
-    vsnprintf(text, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    vs_steps_clip(buf, size, text, (size_t)n);
-    free(text);
-    return status;
-}
-
-/* A value as people read it in a message: canonical JSON clipped to SHOWN_MAX bytes, or a
- * word for what JSON cannot show (a NaN read from a profile that is not storable). */
-static void render(const vs_value *v, char *buf, size_t size)
-{
-    vs_buf b;
-    vs_buf_init(&b);
-    if (vs_json_encode(v, &b) == VS_OK) {
-        vs_steps_clip(buf, size, b.data, b.len);
-    } else if (vs_type_of(v) == VS_NUMBER) {
-        double n = vs_number_of(v);
-        snprintf(buf, size, "%s", isnan(n) ? "nan" : n > 0 ? "inf" : "-inf");
-    } else {
-        snprintf(buf, size, "%s", a_type(vs_type_of(v)));
-    }
-    vs_buf_free(&b);
-}
 
 static vs_status put_path(const vs_path *p, vs_buf *out)
 {
@@ -176,8 +109,8 @@ static vs_status put_operand(const vs_step *step, vs_buf *out)
         return st;
     }
     if (step->value) {
-        char shown[SHOWN_MAX + 1];
-        render(step->value, shown, sizeof shown);
+        char shown[VS_TEXT_SHOWN_MAX + 1];
+        vs_text_value(step->value, shown, sizeof shown);
         return vs_buf_puts(out, shown);
     }
     return vs_json_number(step->number, out);
@@ -566,7 +499,7 @@ static vs_status fail_list(vs_steps_error *err, vs_status status, const char *wh
     if (err) {
         err->status = status;
         err->index = VS_STEPS_NO_INDEX;
-        vs_steps_clip(err->message, sizeof err->message, why, strlen(why));
+        vs_text_clip(err->message, sizeof err->message, why, strlen(why));
     }
     return status;
 }
@@ -590,9 +523,9 @@ __attribute__((sentinel)) static vs_status fail(const run *r, vs_status status, 
         st = vs_buf_puts(&b, part);
     va_end(ap);
     if (st == VS_OK)
-        vs_steps_clip(r->err->message, sizeof r->err->message, b.data, b.len);
+        vs_text_clip(r->err->message, sizeof r->err->message, b.data, b.len);
     else
-        vs_steps_clip(r->err->message, sizeof r->err->message, vs_status_message(status),
+        vs_text_clip(r->err->message, sizeof r->err->message, vs_status_message(status),
                       strlen(vs_status_message(status)));
     vs_buf_free(&b);
     return status;
@@ -740,8 +673,8 @@ static vs_status run_require(const run *r, const vs_step *step, const vs_value *
         return fail(r, VS_ERR_REQUIRE, "found nothing", NULL);
     if (step->op == VS_REQUIRE_TYPE)
         return fail(r, VS_ERR_REQUIRE, "found ", a_type(t), NULL);
-    char shown[SHOWN_MAX + 1];
-    render(node, shown, sizeof shown);
+    char shown[VS_TEXT_SHOWN_MAX + 1];
+    vs_text_value(node, shown, sizeof shown);
     bool bound = step->op == VS_REQUIRE_AT_LEAST || step->op == VS_REQUIRE_AT_MOST;
     return fail(r, VS_ERR_REQUIRE, "found ", shown,
                 bound && t != VS_NUMBER ? ", not a number" : "", NULL);

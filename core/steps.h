@@ -161,14 +161,4 @@ vs_status vs_steps_adopt(vs_value *root, vs_value *replacement);
 vs_status vs_step_describe(const vs_step *step, vs_buf *out);
 vs_status vs_steps_describe(const vs_steps *s, vs_buf *out);
 
-/* Copies text (len bytes) into buf (size bytes, size > 0), always NUL-terminated; when it
- * does not fit it is cut at a UTF-8 character boundary and ends with "...". For the fixed
- * message buffers of this module, core/migrate and core/validate. */
-void vs_steps_clip(char *buf, size_t size, const char *text, size_t len);
-/* The same with printf formatting; returns status, so that a caller can write
- * `return vs_steps_clipf(why, size, VS_ERR_X, "...", ...);`. buf may be NULL (or size 0):
- * then only status is returned. */
-vs_status vs_steps_clipf(char *buf, size_t size, vs_status status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 #endif

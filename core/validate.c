@@ -14,6 +14,7 @@
 
 #include "core/document.h"
 #include "core/json.h"
+#include "core/text.h"
 
 void vs_validators_init(vs_validators *v)
 {
@@ -109,7 +110,7 @@ vs_status vs_validators_add_fn(vs_validators *v, const char *name, vs_validate_f
 /* "validator 2 (coins)" or "validator 2": index is 0-based, the text counts from 1. */
 static void label(size_t index, const char *name, char *buf, size_t size)
 {
-    vs_steps_clipf(buf, size, VS_OK, "validator %zu%s%s%s", index + 1, name ? " (" : "",
+    vs_text_clipf(buf, size, VS_OK, "validator %zu%s%s%s", index + 1, name ? " (" : "",
                    name ? name : "", name ? ")" : "");
 }
 
@@ -122,7 +123,7 @@ static vs_status refuse_step(const vs_validators *v, const char *name, const vs_
     vs_buf b;
     vs_buf_init(&b);
     vs_status st = vs_step_describe(&steps->items[index], &b);
-    vs_steps_clipf(why, size, VS_ERR_ARG, "%s: step %zu (%s) %s", who, index + 1,
+    vs_text_clipf(why, size, VS_ERR_ARG, "%s: step %zu (%s) %s", who, index + 1,
                    st == VS_OK ? b.data : "?", why_not);
     vs_buf_free(&b);
     return VS_ERR_ARG;
@@ -131,9 +132,9 @@ static vs_status refuse_step(const vs_validators *v, const char *name, const vs_
 vs_status vs_validators_add_steps(vs_validators *v, const char *name, const vs_steps *steps,
                                   char *why, size_t size)
 {
-    vs_steps_clip(why, size, "", 0);
+    vs_text_clip(why, size, "", 0);
     if (!v || !steps)
-        return vs_steps_clipf(why, size, VS_ERR_ARG, "no validator list or no steps");
+        return vs_text_clipf(why, size, VS_ERR_ARG, "no validator list or no steps");
     size_t at = 0;
     if (!vs_steps_only_requires(steps, &at))
         return refuse_step(v, name, steps, at,
@@ -167,7 +168,7 @@ static vs_status check_storable(const vs_value *data, size_t max_json_bytes, cha
         /* where is NULL only when memory ran out for it; the status still decides. */
         if (where)
             make_printable(where);
-        vs_steps_clipf(why, size, st, "not storable at %s: %s",
+        vs_text_clipf(why, size, st, "not storable at %s: %s",
                        !where ? "(unknown place)" : where[0] ? where : "the root",
                        vs_status_message(st));
         free(where);
@@ -178,10 +179,10 @@ static vs_status check_storable(const vs_value *data, size_t max_json_bytes, cha
     size_t len = 0;
     st = vs_json_encoded_len(data, &len);
     if (st != VS_OK)
-        return vs_steps_clipf(why, size, st, "cannot measure the data: %s",
+        return vs_text_clipf(why, size, st, "cannot measure the data: %s",
                               vs_status_message(st));
     if (len > max_json_bytes)
-        return vs_steps_clipf(why, size, VS_ERR_TOO_LARGE,
+        return vs_text_clipf(why, size, VS_ERR_TOO_LARGE,
                               "too large: the data's canonical JSON is %zu bytes and at "
                               "most %zu fit in the stored document",
                               len, max_json_bytes);
@@ -199,22 +200,22 @@ static vs_status run_validator(const vs_validator *val, size_t index, const vs_v
             return VS_OK;
         reason[sizeof reason - 1] = '\0'; /* a callback that filled it without a NUL */
         if (!reason[0])
-            return vs_steps_clipf(why, size, VS_ERR_INVALID, "%s refused the data (no reason "
+            return vs_text_clipf(why, size, VS_ERR_INVALID, "%s refused the data (no reason "
                                   "given)", who);
-        return vs_steps_clipf(why, size, VS_ERR_INVALID, "%s: %s", who, reason);
+        return vs_text_clipf(why, size, VS_ERR_INVALID, "%s: %s", who, reason);
     }
     vs_steps_error err;
     if (vs_steps_check(&val->steps, data, NULL, &err) == VS_OK)
         return VS_OK;
-    return vs_steps_clipf(why, size, VS_ERR_INVALID, "%s: %s", who, err.message);
+    return vs_text_clipf(why, size, VS_ERR_INVALID, "%s: %s", who, err.message);
 }
 
 vs_status vs_validate(const vs_validators *v, const vs_value *data, size_t max_json_bytes,
                       char *why, size_t size)
 {
-    vs_steps_clip(why, size, "", 0);
+    vs_text_clip(why, size, "", 0);
     if (!data)
-        return vs_steps_clipf(why, size, VS_ERR_ARG, "no data to validate");
+        return vs_text_clipf(why, size, VS_ERR_ARG, "no data to validate");
     vs_status st = check_storable(data, max_json_bytes, why, size);
     for (size_t i = 0; st == VS_OK && v && i < v->count; i++)
         st = run_validator(&v->items[i], i, data, why, size);

@@ -14,6 +14,7 @@
 #include "core/helpers/effects.h"
 #include "faults/swarm.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "sim/experience.h"
 #include "sim/explain.h"
 #include "sim/oracle_delivery.h"
@@ -335,8 +336,8 @@ static void client_check(run *r, const scenario_step *st)
     if (st->value ? (found && vs_equal(found, st->value)) : found == NULL)
         return;
     char want[256], got[256], what[600];
-    vs_json_describe(st->value, 0, want, sizeof want);
-    vs_json_describe(found, 0, got, sizeof got);
+    vs_text_value(st->value, want, sizeof want);
+    vs_text_value(found, got, sizeof got);
     snprintf(what, sizeof what, "the client's replica has %s, expected %s%s", got, want,
              replica ? "" : " (the client has no replica)");
     step_fail(r, st, what);
@@ -361,8 +362,8 @@ static void leaderboard_done(void *arg, const vs_leaderboard_entry *entries, siz
     }
     if (!vs_equal(got, ctx->step->value)) {
         char want[400], found[400], what[900];
-        vs_json_describe(ctx->step->value, 0, want, sizeof want);
-        vs_json_describe(got, 0, found, sizeof found);
+        vs_text_value(ctx->step->value, want, sizeof want);
+        vs_text_value(got, found, sizeof found);
         snprintf(what, sizeof what, "the leaderboard's top was %s, expected %s", found, want);
         step_fail(ctx->r, ctx->step, what);
     }
@@ -398,8 +399,8 @@ static void ods_check_done(void *arg, const vs_ods_page *page)
     }
     if (!vs_equal(got, st->value)) {
         char want[512], found[512], what[1100];
-        vs_json_describe(st->value, 0, want, sizeof want);
-        vs_json_describe(got, 0, found, sizeof found);
+        vs_text_value(st->value, want, sizeof want);
+        vs_text_value(got, found, sizeof found);
         snprintf(what, sizeof what, "the sorted page was %s, expected %s", found, want);
         step_fail(ctx->r, st, what);
     }
@@ -763,8 +764,8 @@ static void check_stored(run *r, const scenario_expect *ex)
     if (ok)
         return;
     char want[256], got[256];
-    vs_json_describe(ex->equals, 0, want, sizeof want);
-    vs_json_describe(found, 0, got, sizeof got);
+    vs_text_value(ex->equals, want, sizeof want);
+    vs_text_value(found, got, sizeof got);
     char *path = vs_path_format(&ex->path);
     run_result_fail(r->result, "expect",
                     "%s:%d:%d: stored profile of player %" PRId64 " at '%s': expected %s, found %s%s",

@@ -12,6 +12,7 @@
 
 #include "core/grow.h"
 #include "core/steps.h"
+#include "core/text.h"
 
 #define CLIENT_RESULT_NAME_ENTRY(name, message) #name,
 #define CLIENT_RESULT_MESSAGE_ENTRY(name, message) message,
@@ -93,7 +94,7 @@ static void note_leak(client *c, const char *kind, uint64_t session, uint64_t se
     c->counts.leaks++;
     if (c->first_leak[0])
         return;
-    vs_steps_clipf(c->first_leak, sizeof c->first_leak, VS_OK, "%s %llu of session %llu: %s",
+    vs_text_clipf(c->first_leak, sizeof c->first_leak, VS_OK, "%s %llu of session %llu: %s",
                    kind, (unsigned long long)seq, (unsigned long long)session,
                    !where ? "(a path that could not be formatted)" : *where ? where : "(root)");
     if (!c->first_leak[0]) /* clipf could only have failed to write at all */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/json.h"
+#include "core/text.h"
 
 void oracle_violation(oracle_verdict *v, int64_t time_us, const char *full_key, int64_t player,
                       const char *fmt, ...)
@@ -69,9 +69,9 @@ static bool differ(const vs_value *a, const vs_value *b, char *path, size_t cap,
             path[len] = '\0';
         }
     }
-    char x[80], y[80];
-    vs_json_describe(a, 60, x, sizeof x);
-    vs_json_describe(b, 60, y, sizeof y);
+    char x[VS_TEXT_SHOWN_MAX + 1], y[VS_TEXT_SHOWN_MAX + 1];
+    vs_text_value(a, x, sizeof x);
+    vs_text_value(b, y, sizeof y);
     snprintf(buf, size, "at '%s': %s against %s", path, x, y);
     return true;
 }

@@ -805,30 +805,6 @@ static void test_digest(void **state)
     vs_free(bad);
 }
 
-/* Values as messages show them: JSON, cut with "..." past the limit, "nothing", or why not. */
-static void test_describe(void **state)
-{
-    (void)state;
-    char buf[64];
-    vs_json_describe(NULL, 0, buf, sizeof buf);
-    assert_string_equal(buf, "nothing");
-    vs_value *v = must(vs_new_string("abcdefghij"));
-    vs_json_describe(v, 0, buf, sizeof buf);
-    assert_string_equal(buf, "\"abcdefghij\"");
-    vs_json_describe(v, 12, buf, sizeof buf); /* exactly the limit: whole */
-    assert_string_equal(buf, "\"abcdefghij\"");
-    vs_json_describe(v, 8, buf, sizeof buf);
-    assert_string_equal(buf, "\"abcd...");
-    vs_json_describe(v, 0, buf, 6); /* the buffer cuts it too, never past its end */
-    assert_string_equal(buf, "\"abcd");
-    vs_free(v);
-    v = must(vs_new_number(NAN));
-    char long_buf[160];
-    vs_json_describe(v, 0, long_buf, sizeof long_buf);
-    assert_string_equal(long_buf, "a number that is not storable (NaN and infinities are not storable)");
-    vs_free(v);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -843,7 +819,6 @@ int main(void)
         cmocka_unit_test(test_round_trip_property),
         cmocka_unit_test(test_shortest_numbers_property),
         cmocka_unit_test(test_hash),
-        cmocka_unit_test(test_describe),
         cmocka_unit_test(test_digest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

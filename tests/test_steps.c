@@ -858,33 +858,6 @@ static void test_describe(void **state)
     assert_int_equal(vs_steps_describe(NULL, &b), VS_ERR_ARG);
 }
 
-static void test_clip(void **state)
-{
-    (void)state;
-    char buf[8];
-    vs_steps_clip(buf, sizeof buf, "short", 5);
-    assert_string_equal(buf, "short");
-    vs_steps_clip(buf, sizeof buf, "exactly", 7); /* 7 bytes fit in 8 */
-    assert_string_equal(buf, "exactly");
-    vs_steps_clip(buf, sizeof buf, "too long!", 9);
-    assert_string_equal(buf, "too ...");
-    /* "ab" then é (2 bytes) then "cdef": a cut at byte 4 would split é. */
-    vs_steps_clip(buf, sizeof buf, "ab\xc3\xa9" "cdef", 8);
-    assert_string_equal(buf, "ab\xc3\xa9...");
-    vs_steps_clip(buf, sizeof buf, "abc\xc3\xa9" "def", 9);
-    assert_string_equal(buf, "abc...");
-    vs_steps_clip(buf, 3, "abcdef", 6);
-    assert_string_equal(buf, "ab");
-    vs_steps_clip(buf, 1, "abcdef", 6);
-    assert_string_equal(buf, "");
-    vs_steps_clip(buf, sizeof buf, NULL, 3);
-    assert_string_equal(buf, "");
-    assert_int_equal(vs_steps_clipf(buf, sizeof buf, VS_ERR_TYPE, "n=%d%s", 12345, "6789"),
-                     VS_ERR_TYPE);
-    assert_string_equal(buf, "n=12...");
-    assert_int_equal(vs_steps_clipf(NULL, 0, VS_ERR_ARG, "x"), VS_ERR_ARG);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,7 +875,6 @@ int main(void)
         cmocka_unit_test(test_payload_operands),
         cmocka_unit_test(test_copy_and_queries),
         cmocka_unit_test(test_describe),
-        cmocka_unit_test(test_clip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
