@@ -3613,6 +3613,82 @@ static int expect_sequence(reader *r, const char *key, node *v)
     return 0;
 }
 
+/* --- lists of mappings with an identity each: products, handlers, migrations --- */
+
+/* One item of such a list, as read_unique_list hands it to the list's reader. */
+typedef struct list_item {
+    node *item;        /* the item, a mapping */
+    const char *where; /* "the product at line 8", for read_mapping's messages */
+    scenario_pos pos;  /* the mapping's */
+    void *elem;        /* its zeroed element of the list's array; NULL when the list keeps none */
+    dup_key key;       /* its identity, which no other item may share: the reader sets id or s */
+    node *key_node;    /* where a second item with that identity is reported: the reader sets it */
+} list_item;
+
+/* A list of the format whose items are mappings with an identity each. */
+typedef struct unique_list {
+    const char *what;    /* what an item is called in messages: "product" */
+    const char *example; /* an item as it may be written, for when one is not a mapping */
+    size_t size;         /* of an element of the list's array; 0 when the list keeps none */
+    int (*read)(reader *r, list_item *it, void *obj); /* reads one item, or fails */
+    /* reports the item at index dup, whose key the earlier item at index first has */
+    int (*duplicate)(reader *r, void *obj, size_t dup, const node *at, const node *first);
+} unique_list;
+
+/* Reads the sequence v (its reader has checked that it is one) item by item with spec->read,
+ * each item a mapping, and stops at the first error. Only when every item has been read is
+ * the first one in file order whose key an earlier one has reported (spec->duplicate), so an
+ * error in a later item wins over a duplicate; the keys are compared by sorting, never pair
+ * by pair. With spec->size the zeroed array is handed to *items and *count before any item
+ * is read, so that its owner's free code frees it however far the reading got (a zeroed
+ * element frees cleanly). read_servers refuses a duplicate as soon as it is read, so it
+ * keeps its own loop. */
+static int read_unique_list(reader *r, node *v, const unique_list *spec, void *obj,
+                             void **items, size_t *count)
+{
+    node *seq = deref(v);
+    if (seq->count == 0)
+        return 0;
+    char *array = NULL;
+    if (spec->size) {
+        array = calloc(seq->count, spec->size);
+        if (!array)
+            return nomem(r, v);
+        *items = array;
+        *count = seq->count;
+    }
+    dup_key *keys = malloc(seq->count * sizeof *keys);
+    node **key_nodes = malloc(seq->count * sizeof *key_nodes);
+    if (!keys || !key_nodes) {
+        free(keys);
+        free(key_nodes);
+        return nomem(r, v);
+    }
+    char d[DBUF];
+    int rc = 0;
+    for (size_t i = 0; i < seq->count && rc == 0; i++) {
+        node *item = seq->items[i], *m = deref(item);
+        if (m->kind != NODE_MAP) {
+            rc = fail_node(r, item, "expected a %s (a mapping like %s), found %s", spec->what,
+                           spec->example, describe(item, d, sizeof d));
+            break;
+        }
+        char where[64];
+        snprintf(where, sizeof where, "the %s at line %d", spec->what, m->line);
+        list_item it = {item, where, {m->line, m->column}, array ? array + i * spec->size : NULL,
+                        {0, NULL, i}, NULL};
+        rc = spec->read(r, &it, obj);
+        keys[i] = it.key;
+        key_nodes[i] = it.key_node;
+    }
+    size_t dup, first;
+    if (rc == 0 && first_duplicate(keys, seq->count, &dup, &first))
+        rc = spec->duplicate(r, obj, dup, key_nodes[dup], key_nodes[first]);
+    free(keys);
+    free(key_nodes);
+    return rc;
+}
+
 /* --- the store's engine settings: schema, autosave, lease, retry, reconcile --- */
 
 static int read_schema(reader *r, const char *key, node *v, void *obj)
@@ -3805,6 +3881,41 @@ static const key_spec migration_keys[] = {
     {"steps", true, read_migration_steps},
 };
 
+static int read_migration(reader *r, list_item *it, void *obj)
+{
+    scenario_store *st = obj;
+    migration_ctx c = {0};
+    int rc = read_mapping(r, it->item, it->where, KEYS(migration_keys), &c);
+    if (rc == 0) {
+        vs_status added = vs_migrations_add_steps(&st->migrations, c.from, c.name, &c.steps);
+        if (added == VS_ERR_NOMEM)
+            rc = nomem(r, it->item);
+        else if (added != VS_OK)
+            rc = fail_node(r, it->item, "this migration is refused: %s", vs_status_message(added));
+    }
+    it->key.id = c.from;
+    it->key_node = c.from_node;
+    free(c.name);
+    vs_steps_free(&c.steps);
+    return rc;
+}
+
+/* Every migration read is in the chain, so the duplicate's index is its place there too. */
+static int duplicate_migration(reader *r, void *obj, size_t dup, const node *at, const node *first)
+{
+    scenario_store *st = obj;
+    return fail_node(r, at,
+                     "a second migration from schema %" PRId64 " (the first is at line %d, "
+                     "column %d): each version has one migration to the next",
+                     st->migrations.items[dup].from, first->line, first->column);
+}
+
+/* The migrations are added to the store's chain as they are read: the list keeps no array. */
+static const unique_list migration_list = {
+    .what = "migration", .example = "{from: 1, steps: [...]}", .read = read_migration,
+    .duplicate = duplicate_migration,
+};
+
 /* Each migration is read and added; two from the same schema are refused here, at the
  * second one's `from`. The chain as a whole is checked against the schema by read_store. */
 static int read_migrations(reader *r, const char *key, node *v, void *obj)
@@ -3817,52 +3928,7 @@ static int read_migrations(reader *r, const char *key, node *v, void *obj)
         return fail_node(r, v, "'%s' lists %zu migrations; a store has at most %d", key,
                          seq->count, MAX_MIGRATIONS);
     vs_migrations_free(&st->migrations);
-    if (seq->count == 0)
-        return 0;
-    dup_key *froms = malloc(seq->count * sizeof *froms);
-    node **from_nodes = malloc(seq->count * sizeof *from_nodes);
-    if (!froms || !from_nodes) {
-        free(froms);
-        free(from_nodes);
-        return nomem(r, v);
-    }
-    char d[DBUF];
-    int rc = 0;
-    for (size_t i = 0; i < seq->count && rc == 0; i++) {
-        node *item = seq->items[i], *m = deref(item);
-        if (m->kind != NODE_MAP) {
-            rc = fail_node(r, item, "expected a migration (a mapping like {from: 1, steps: "
-                                    "[...]}), found %s",
-                           describe(item, d, sizeof d));
-            break;
-        }
-        char where[64];
-        snprintf(where, sizeof where, "the migration at line %d", m->line);
-        migration_ctx c = {0};
-        rc = read_mapping(r, item, where, KEYS(migration_keys), &c);
-        if (rc == 0) {
-            vs_status added = vs_migrations_add_steps(&st->migrations, c.from, c.name, &c.steps);
-            if (added == VS_ERR_NOMEM)
-                rc = nomem(r, item);
-            else if (added != VS_OK)
-                rc = fail_node(r, item, "this migration is refused: %s",
-                               vs_status_message(added));
-        }
-        froms[i] = (dup_key){c.from, NULL, i};
-        from_nodes[i] = c.from_node;
-        free(c.name);
-        vs_steps_free(&c.steps);
-    }
-    size_t dup, first;
-    if (rc == 0 && first_duplicate(froms, seq->count, &dup, &first))
-        rc = fail_node(r, from_nodes[dup],
-                       "a second migration from schema %" PRId64 " (the first is at line %d, "
-                       "column %d): each version has one migration to the next",
-                       st->migrations.items[dup].from, from_nodes[first]->line,
-                       from_nodes[first]->column);
-    free(froms);
-    free(from_nodes);
-    return rc;
+    return read_unique_list(r, v, &migration_list, st, NULL, NULL);
 }
 
 typedef struct validator_ctx {
@@ -4004,57 +4070,44 @@ static const key_spec product_keys[] = {
     {"handler", false, read_product_handler},
 };
 
+static int read_product(reader *r, list_item *it, void *obj)
+{
+    scenario_product *p = it->elem;
+    p->pos = it->pos;
+    product_ctx c = {p, NULL, false, false};
+    if (read_mapping(r, it->item, it->where, KEYS(product_keys), &c))
+        return -1;
+    if (p->handler && (c.has_path || c.has_add))
+        return fail_node(r, it->item, "a product is granted either by an operation handler "
+                                      "({id, handler}) or by adding to a path ({id, path, add}), "
+                                      "not both");
+    if (!p->handler && !(c.has_path && c.has_add))
+        return fail_node(r, it->item, "a product needs 'handler' (the engine's receipt handler "
+                                      "runs that operation handler once per purchase) or both "
+                                      "'path' and 'add' (a plain grant)");
+    it->key.id = p->id;
+    it->key_node = c.id_node;
+    return 0;
+}
+
+static int duplicate_product(reader *r, void *obj, size_t dup, const node *at, const node *first)
+{
+    scenario_store *st = obj;
+    return fail_node(r, at, "duplicate product id %" PRId64 " (first at line %d, column %d)",
+                     st->products[dup].id, first->line, first->column);
+}
+
+static const unique_list product_list = {
+    .what = "product", .example = "{id: 7, path: Wallet.Gems, add: 100}",
+    .size = sizeof(scenario_product), .read = read_product, .duplicate = duplicate_product,
+};
+
 static int read_products(reader *r, const char *key, node *v, void *obj)
 {
     scenario_store *st = obj;
     if (expect_sequence(r, key, v))
         return -1;
-    node *seq = deref(v);
-    if (seq->count == 0)
-        return 0;
-    st->products = calloc(seq->count, sizeof *st->products);
-    dup_key *ids = malloc(seq->count * sizeof *ids);
-    node **id_nodes = malloc(seq->count * sizeof *id_nodes);
-    if (!st->products || !ids || !id_nodes) {
-        free(ids);
-        free(id_nodes);
-        return nomem(r, v);
-    }
-    st->product_count = seq->count; /* zeroed products free cleanly if a later one fails */
-    char d[DBUF];
-    int rc = 0;
-    for (size_t i = 0; i < seq->count && rc == 0; i++) {
-        node *item = seq->items[i], *m = deref(item);
-        if (m->kind != NODE_MAP) {
-            rc = fail_node(r, item, "expected a product (a mapping like {id: 7, path: "
-                                    "Wallet.Gems, add: 100}), found %s",
-                           describe(item, d, sizeof d));
-            break;
-        }
-        st->products[i].pos = (scenario_pos){m->line, m->column};
-        char where[64];
-        snprintf(where, sizeof where, "the product at line %d", m->line);
-        product_ctx c = {&st->products[i], NULL, false, false};
-        rc = read_mapping(r, item, where, KEYS(product_keys), &c);
-        if (rc == 0 && st->products[i].handler && (c.has_path || c.has_add))
-            rc = fail_node(r, item, "a product is granted either by an operation handler "
-                                    "({id, handler}) or by adding to a path ({id, path, add}), "
-                                    "not both");
-        else if (rc == 0 && !st->products[i].handler && !(c.has_path && c.has_add))
-            rc = fail_node(r, item, "a product needs 'handler' (the engine's receipt handler "
-                                    "runs that operation handler once per purchase) or both "
-                                    "'path' and 'add' (a plain grant)");
-        ids[i] = (dup_key){st->products[i].id, NULL, i};
-        id_nodes[i] = c.id_node;
-    }
-    size_t dup, first;
-    if (rc == 0 && first_duplicate(ids, seq->count, &dup, &first))
-        rc = fail_node(r, id_nodes[dup], "duplicate product id %" PRId64 " (first at line %d, "
-                                         "column %d)",
-                       st->products[dup].id, id_nodes[first]->line, id_nodes[first]->column);
-    free(ids);
-    free(id_nodes);
-    return rc;
+    return read_unique_list(r, v, &product_list, st, (void **)&st->products, &st->product_count);
 }
 
 /* --- operation handlers: named step lists whose operands may come from the payload --- */
@@ -4089,53 +4142,38 @@ static const key_spec handler_keys[] = {
     {"steps", true, read_handler_steps},
 };
 
+static int read_handler(reader *r, list_item *it, void *obj)
+{
+    scenario_handler *h = it->elem;
+    h->pos = it->pos;
+    handler_ctx c = {h, NULL};
+    if (read_mapping(r, it->item, it->where, KEYS(handler_keys), &c))
+        return -1;
+    it->key.s = h->name;
+    it->key_node = c.name_node;
+    return 0;
+}
+
+static int duplicate_handler(reader *r, void *obj, size_t dup, const node *at, const node *first)
+{
+    scenario_store *st = obj;
+    const char *name = st->handlers[dup].name;
+    char q[QBUF];
+    return fail_node(r, at, "duplicate handler name '%s' (first at line %d, column %d)",
+                     quote(q, sizeof q, name, strlen(name)), first->line, first->column);
+}
+
+static const unique_list handler_list = {
+    .what = "handler", .example = "{name: grant, steps: [{add: {path: Wallet.Coins, from: Amount}}]}",
+    .size = sizeof(scenario_handler), .read = read_handler, .duplicate = duplicate_handler,
+};
+
 static int read_handlers(reader *r, const char *key, node *v, void *obj)
 {
     scenario_store *st = obj;
     if (expect_sequence(r, key, v))
         return -1;
-    node *seq = deref(v);
-    if (seq->count == 0)
-        return 0;
-    st->handlers = calloc(seq->count, sizeof *st->handlers);
-    dup_key *names = malloc(seq->count * sizeof *names);
-    node **name_nodes = malloc(seq->count * sizeof *name_nodes);
-    if (!st->handlers || !names || !name_nodes) {
-        free(names);
-        free(name_nodes);
-        return nomem(r, v);
-    }
-    st->handler_count = seq->count; /* zeroed handlers free cleanly if a later one fails */
-    char d[DBUF];
-    int rc = 0;
-    for (size_t i = 0; i < seq->count && rc == 0; i++) {
-        node *item = seq->items[i], *m = deref(item);
-        if (m->kind != NODE_MAP) {
-            rc = fail_node(r, item, "expected a handler (a mapping like {name: grant, steps: "
-                                    "[{add: {path: Wallet.Coins, from: Amount}}]}), found %s",
-                           describe(item, d, sizeof d));
-            break;
-        }
-        st->handlers[i].pos = (scenario_pos){m->line, m->column};
-        char where[64];
-        snprintf(where, sizeof where, "the handler at line %d", m->line);
-        handler_ctx c = {&st->handlers[i], NULL};
-        rc = read_mapping(r, item, where, KEYS(handler_keys), &c);
-        names[i] = (dup_key){0, st->handlers[i].name, i};
-        name_nodes[i] = c.name_node;
-    }
-    size_t dup, first;
-    char q[QBUF];
-    if (rc == 0 && first_duplicate(names, seq->count, &dup, &first)) {
-        const char *name = st->handlers[dup].name;
-        rc = fail_node(r, name_nodes[dup], "duplicate handler name '%s' (first at line %d, "
-                                           "column %d)",
-                       quote(q, sizeof q, name, strlen(name)), name_nodes[first]->line,
-                       name_nodes[first]->column);
-    }
-    free(names);
-    free(name_nodes);
-    return rc;
+    return read_unique_list(r, v, &handler_list, st, (void **)&st->handlers, &st->handler_count);
 }
 
 /* A count of the engine's where 0 would mean "the default": written, it must be >= 1. */
