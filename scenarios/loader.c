@@ -3630,6 +3630,8 @@ typedef struct unique_list {
     const char *what;    /* what an item is called in messages: "product" */
     const char *example; /* an item as it may be written, for when one is not a mapping */
     size_t size;         /* of an element of the list's array; 0 when the list keeps none */
+    /* hands the zeroed array (count elements) to its owner in obj, typed; NULL when none */
+    void (*adopt)(void *obj, void *array, size_t count);
     int (*read)(reader *r, list_item *it, void *obj); /* reads one item, or fails */
     /* reports the item at index dup, whose key the earlier item at index first has */
     int (*duplicate)(reader *r, void *obj, size_t dup, const node *at, const node *first);
@@ -3639,12 +3641,11 @@ typedef struct unique_list {
  * each item a mapping, and stops at the first error. Only when every item has been read is
  * the first one in file order whose key an earlier one has reported (spec->duplicate), so an
  * error in a later item wins over a duplicate; the keys are compared by sorting, never pair
- * by pair. With spec->size the zeroed array is handed to *items and *count before any item
- * is read, so that its owner's free code frees it however far the reading got (a zeroed
+ * by pair. With spec->size the zeroed array is handed to its owner (spec->adopt) before any
+ * item is read, so that its owner's free code frees it however far the reading got (a zeroed
  * element frees cleanly). read_servers refuses a duplicate as soon as it is read, so it
  * keeps its own loop. */
-static int read_unique_list(reader *r, node *v, const unique_list *spec, void *obj,
-                             void **items, size_t *count)
+static int read_unique_list(reader *r, node *v, const unique_list *spec, void *obj)
 {
     node *seq = deref(v);
     if (seq->count == 0)
@@ -3654,8 +3655,7 @@ static int read_unique_list(reader *r, node *v, const unique_list *spec, void *o
         array = calloc(seq->count, spec->size);
         if (!array)
             return nomem(r, v);
-        *items = array;
-        *count = seq->count;
+        spec->adopt(obj, array, seq->count);
     }
     dup_key *keys = malloc(seq->count * sizeof *keys);
     node **key_nodes = malloc(seq->count * sizeof *key_nodes);
@@ -3928,7 +3928,7 @@ static int read_migrations(reader *r, const char *key, node *v, void *obj)
         return fail_node(r, v, "'%s' lists %zu migrations; a store has at most %d", key,
                          seq->count, MAX_MIGRATIONS);
     vs_migrations_free(&st->migrations);
-    return read_unique_list(r, v, &migration_list, st, NULL, NULL);
+    return read_unique_list(r, v, &migration_list, st);
 }
 
 typedef struct validator_ctx {
@@ -4097,9 +4097,17 @@ static int duplicate_product(reader *r, void *obj, size_t dup, const node *at, c
                      st->products[dup].id, first->line, first->column);
 }
 
+static void adopt_products(void *obj, void *array, size_t count)
+{
+    scenario_store *st = obj;
+    st->products = array;
+    st->product_count = count; /* zeroed products free cleanly if a later one fails */
+}
+
 static const unique_list product_list = {
     .what = "product", .example = "{id: 7, path: Wallet.Gems, add: 100}",
-    .size = sizeof(scenario_product), .read = read_product, .duplicate = duplicate_product,
+    .size = sizeof(scenario_product), .adopt = adopt_products, .read = read_product,
+    .duplicate = duplicate_product,
 };
 
 static int read_products(reader *r, const char *key, node *v, void *obj)
@@ -4107,7 +4115,7 @@ static int read_products(reader *r, const char *key, node *v, void *obj)
     scenario_store *st = obj;
     if (expect_sequence(r, key, v))
         return -1;
-    return read_unique_list(r, v, &product_list, st, (void **)&st->products, &st->product_count);
+    return read_unique_list(r, v, &product_list, st);
 }
 
 /* --- operation handlers: named step lists whose operands may come from the payload --- */
@@ -4163,9 +4171,17 @@ static int duplicate_handler(reader *r, void *obj, size_t dup, const node *at, c
                      quote(q, sizeof q, name, strlen(name)), first->line, first->column);
 }
 
+static void adopt_handlers(void *obj, void *array, size_t count)
+{
+    scenario_store *st = obj;
+    st->handlers = array;
+    st->handler_count = count; /* zeroed handlers free cleanly if a later one fails */
+}
+
 static const unique_list handler_list = {
     .what = "handler", .example = "{name: grant, steps: [{add: {path: Wallet.Coins, from: Amount}}]}",
-    .size = sizeof(scenario_handler), .read = read_handler, .duplicate = duplicate_handler,
+    .size = sizeof(scenario_handler), .adopt = adopt_handlers, .read = read_handler,
+    .duplicate = duplicate_handler,
 };
 
 static int read_handlers(reader *r, const char *key, node *v, void *obj)
@@ -4173,7 +4189,7 @@ static int read_handlers(reader *r, const char *key, node *v, void *obj)
     scenario_store *st = obj;
     if (expect_sequence(r, key, v))
         return -1;
-    return read_unique_list(r, v, &handler_list, st, (void **)&st->handlers, &st->handler_count);
+    return read_unique_list(r, v, &handler_list, st);
 }
 
 /* A count of the engine's where 0 would mean "the default": written, it must be >= 1. */
