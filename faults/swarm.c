@@ -239,6 +239,12 @@ static int64_t between(source *s, int64_t lo, int64_t hi)
     return (int64_t)((uint64_t)lo + below(s, span + 1));
 }
 
+int64_t swarm_between(swarm_random_fn next, void *ctx, int64_t lo, int64_t hi)
+{
+    source s = {next, ctx};
+    return between(&s, lo, hi);
+}
+
 /* Uniform among the multiples of grain in [lo, hi] (0 <= lo <= hi), or among all of
  * [lo, hi] when no multiple lies there: bounds always win over readability. */
 static int64_t draw_time(source *s, int64_t lo, int64_t hi, int64_t grain)

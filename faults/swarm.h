@@ -100,6 +100,10 @@ bool swarm_config_check(const swarm_config *cfg, char *why, size_t size);
  * (out holds part of the plan). */
 bool swarm_draw(const swarm_config *cfg, swarm_random_fn next, void *ctx, fault_plan *out);
 
+/* Uniform in [lo, hi] (lo >= hi gives lo), unbiased, from next(ctx): for other draws of a
+ * swarm run (faults/workload.c) that must be as reproducible as the fault plan. */
+int64_t swarm_between(swarm_random_fn next, void *ctx, int64_t lo, int64_t hi);
+
 /* The plan as a YAML block, one fault per line in plan order, in the form the scenario loader
  * reads under `faults:`:
  *

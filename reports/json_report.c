@@ -46,6 +46,9 @@ static vs_status run_json(const run_result *r, vs_buf *out)
         st = r->swarm_faults ? key_string(out, "swarm_faults", r->swarm_faults, true)
                              : vs_buf_puts(out, ",\"swarm_faults\":null");
     if (st == VS_OK)
+        st = r->swarm_workload ? key_string(out, "swarm_workload", r->swarm_workload, true)
+                               : vs_buf_puts(out, ",\"swarm_workload\":null");
+    if (st == VS_OK)
         st = vs_buf_puts(out, ",\"failures\":[");
     for (size_t i = 0; st == VS_OK && i < r->failure_count; i++) {
         st = vs_buf_puts(out, i ? ",{" : "{");

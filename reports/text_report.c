@@ -38,6 +38,8 @@ void report_text_run(FILE *out, const run_result *r, const char *command)
         fprintf(out, "  drawn faults:\n");
         print_indented(out, r->swarm_faults, "    ");
     }
+    if (r->swarm_workload)
+        fprintf(out, "  drawn workload: %s\n", r->swarm_workload);
     fprintf(out, "  reproduce: %s run %s --seed %" PRIu64 "%s\n", command, r->scenario, r->seed,
             r->swarm ? " --swarm" : "");
 }

@@ -13,6 +13,7 @@
 #include "core/helpers/daily.h"
 #include "core/helpers/effects.h"
 #include "faults/swarm.h"
+#include "faults/workload.h"
 #include "core/json.h"
 #include "core/text.h"
 #include "sim/experience.h"
@@ -61,6 +62,9 @@ typedef struct run {
                                      end, since a crashed server never answers its own */
     size_t grant_count, grant_cap;
     bool swarm; /* faults drawn around the scenario: judged by the built-in checks alone */
+    scenario_step *workload;  /* swarm: the background players' steps, in time order */
+    struct step_ctx *workload_ctx;
+    size_t workload_count;
 } run;
 
 typedef struct step_ctx {
@@ -1030,6 +1034,75 @@ static vs_status add_swarm_faults(run *r)
     return r->result->swarm_faults ? VS_OK : VS_ERR_NOMEM;
 }
 
+/* The first id above every player the scenario names (and at least 900001, so background
+ * players read as such in traces). */
+static int64_t first_background_player(const scenario *sc)
+{
+    int64_t first = 900001;
+    for (size_t i = 0; i < sc->step_count; i++)
+        if (sc->steps[i].player >= first)
+            first = sc->steps[i].player + 1;
+    for (size_t i = 0; i < sc->expect_count; i++)
+        if (sc->expects[i].player >= first)
+            first = sc->expects[i].player + 1;
+    return first;
+}
+
+/* One background event as a script step (faults/workload.h). */
+static vs_status workload_step(const workload_event *e, scenario_step *st)
+{
+    static const scenario_step_kind kinds[WORKLOAD_ACTION_COUNT] = {
+        [WORKLOAD_JOIN] = STEP_JOIN, [WORKLOAD_LEAVE] = STEP_LEAVE, [WORKLOAD_SET] = STEP_SET,
+        [WORKLOAD_ADD] = STEP_ADD,   [WORKLOAD_TELEPORT] = STEP_TELEPORT, [WORKLOAD_SAVE] = STEP_SAVE,
+    };
+    *st = (scenario_step){.at_us = e->at_us, .kind = kinds[e->action], .player = e->player, .server = e->server};
+    if (e->action != WORKLOAD_SET && e->action != WORKLOAD_ADD)
+        return VS_OK;
+    vs_status status = vs_path_parse(WORKLOAD_PATH, &st->path);
+    st->value = status == VS_OK ? vs_new_number((double)e->amount) : NULL;
+    return st->value ? VS_OK : VS_ERR_NOMEM;
+}
+
+/* Draws this seed's background players and turns their events into steps the run schedules
+ * with the script's. */
+static vs_status add_swarm_workload(run *r)
+{
+    const scenario *sc = r->sc;
+    uint64_t ids = 0;
+    for (size_t i = 0; i < sc->server_count; i++)
+        ids |= 1ull << (sc->servers[i].id - 1);
+    workload_config cfg = workload_config_default(sc->duration_us, ids, first_background_player(sc));
+    rng g;
+    world_stream(&r->w, "swarm.workload", &g);
+    workload_plan plan;
+    if (!workload_draw(&cfg, swarm_next, &g, &plan))
+        return VS_ERR_NOMEM;
+    size_t len = workload_describe(&plan, NULL, 0);
+    r->result->swarm_workload = malloc(len + 1);
+    r->workload = calloc(plan.count ? plan.count : 1, sizeof *r->workload);
+    r->workload_ctx = calloc(plan.count ? plan.count : 1, sizeof *r->workload_ctx);
+    vs_status st = r->result->swarm_workload && r->workload && r->workload_ctx ? VS_OK : VS_ERR_NOMEM;
+    if (st == VS_OK)
+        workload_describe(&plan, r->result->swarm_workload, len + 1);
+    for (size_t i = 0; st == VS_OK && i < plan.count; i++) {
+        st = workload_step(&plan.events[i], &r->workload[i]);
+        r->workload_count = i + 1; /* what it holds is freed with the run */
+        r->workload_ctx[i] = (step_ctx){.r = r, .step = &r->workload[i]};
+    }
+    workload_plan_free(&plan);
+    return st;
+}
+
+static void free_workload(run *r)
+{
+    for (size_t i = 0; i < r->workload_count; i++) {
+        vs_path_free(&r->workload[i].path);
+        vs_free(r->workload[i].value);
+    }
+    free(r->workload);
+    free(r->workload_ctx);
+}
+
 /* Every committed write goes past the oracles. */
 static void judge_commit(void *arg, int server_id, const char *full_key, size_t len, const vs_value *value,
                          const uint64_t *data_hash)
@@ -1058,6 +1131,9 @@ static void judge_event(void *arg, server *srv, const vs_event *ev)
         break;
     case VS_EV_LEASE_LOST:
         model_oracle_ended(&r->model, srv->id, key);
+        break;
+    case VS_EV_VALIDATION_FAILED:
+        model_oracle_refused(&r->model, srv->id, key);
         break;
     case VS_EV_OP_APPLIED:
     case VS_EV_OP_FAILED:
@@ -1124,6 +1200,8 @@ static vs_status build(run *r, bool swarm, experience_server_config **servers_ou
     }
     if (swarm) {
         vs_status st = add_swarm_faults(r);
+        if (st == VS_OK)
+            st = add_swarm_workload(r);
         if (st != VS_OK)
             return st;
     }
@@ -1300,6 +1378,8 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
             ctx[i] = (step_ctx){.r = &r, .step = &sc->steps[i]};
             world_at(&r.w, sc->steps[i].at_us, "script", run_step, &ctx[i]);
         }
+        for (size_t i = 0; i < r.workload_count; i++)
+            world_at(&r.w, r.workload[i].at_us, "workload", run_step, &r.workload_ctx[i]);
         schedule_fault_edges(&r, &edges, &edge_count);
         world_run_until(&r.w, sc->duration_us, false);
         judge_replicas_at_end(&r);
@@ -1346,6 +1426,7 @@ bool runner_run(const scenario *sc, uint64_t seed, const runner_options *opts, r
     lease_oracle_free(&r.lease);
     delivery_oracle_free(&r.delivery);
     model_oracle_free(&r.model);
+    free_workload(&r);
     free(r.handler_ctxs);
     for (size_t i = 0; i < r.grant_count; i++)
         free(r.grants[i]);

@@ -19,6 +19,10 @@ typedef struct model_key {
     bool forgotten;     /* an operator edited it: adopt the next committed data */
     uint64_t committed; /* hash of the data last committed */
     int server;         /* the server of the session the model follows; 0 when none */
+    bool refused;       /* validation refused the session's data as it is now (its last
+                           change came before the refusal): a release cannot write it */
+    int64_t generation; /* the highest lease generation committed so far ... */
+    int acquirer;       /* ... and the server whose commit acquired it (0: none yet) */
     bool stopped;       /* that server stopped: the session acknowledges and releases nothing
                            more (a later incarnation's calls are not its own), but a save it
                            sent before may still commit */
@@ -39,6 +43,7 @@ static void end_session(model_key *k)
     k->model = NULL;
     k->server = 0;
     k->stopped = false;
+    k->refused = false;
     k->state_count = 0;
 }
 
@@ -109,6 +114,11 @@ void model_oracle_loaded(model_oracle *o, int64_t time_us, int server, const cha
                          oracle_key_name(full_key));
         return;
     }
+    /* A load answered after another server acquired the lease (the answer was held up while
+     * its server was frozen) has lost the profile already: its saves are refused, so it is
+     * not followed, and the session that holds the profile goes on being judged. */
+    if (k->acquirer && k->acquirer != server)
+        return;
     /* A session still followed elsewhere ended without a release (a crash, a close deadline,
      * a frozen server taken over): only its committed saves count, which is what `committed`
      * already says. */
@@ -137,6 +147,7 @@ void model_oracle_change(model_oracle *o, int64_t time_us, int server, const cha
                          oracle_key_name(full_key), server, what, vs_status_message(st));
         return;
     }
+    k->refused = false; /* the data changed: an earlier refusal says nothing of it */
     push_state(o, time_us, full_key, k);
 }
 
@@ -167,7 +178,7 @@ void model_oracle_released(model_oracle *o, int64_t time_us, int server, const c
     if (!k)
         return;
     uint64_t last = k->states[k->state_count - 1];
-    if (!k->known || k->committed != last)
+    if ((!k->known || k->committed != last) && !k->refused)
         oracle_violation(&o->lost, time_us, full_key, 0,
                          "key %s: the session on server %d released the profile, but its last "
                          "acknowledged state was never committed (%zu state%s since the last "
@@ -175,6 +186,13 @@ void model_oracle_released(model_oracle *o, int64_t time_us, int server, const c
                          oracle_key_name(full_key), server, k->state_count - 1,
                          k->state_count == 2 ? "" : "s");
     end_session(k);
+}
+
+void model_oracle_refused(model_oracle *o, int server, const char *full_key)
+{
+    model_key *k = session_on(o, server, full_key);
+    if (k)
+        k->refused = true;
 }
 
 void model_oracle_ended(model_oracle *o, int server, const char *full_key)
@@ -227,6 +245,8 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
         if (k) { /* a removal: a later profile under this key starts a new history */
             end_session(k);
             k->known = false;
+            k->generation = 0; /* a profile created again starts at generation 1 */
+            k->acquirer = 0;
         }
         return;
     }
@@ -236,6 +256,13 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
     model_key *k = key_of(o, full_key, true);
     if (!k)
         return;
+    vs_lease lease;
+    vs_doc_lease(document, &lease);
+    int64_t generation = vs_doc_meta_int(document, "generation", lease.generation);
+    if (lease.held && generation > k->generation) { /* an acquisition */
+        k->generation = generation;
+        k->acquirer = server;
+    }
     if (!k->known || k->forgotten) { /* created, or edited by an operator: taken as it is */
         k->known = true;
         k->forgotten = false;
@@ -244,6 +271,7 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
     }
     long i = k->model && k->server == server ? find_state(k, h) : -1;
     if (i >= 0) { /* one of the session's states: from here on, only later ones may be lost */
+        k->refused = k->refused && i + 1 < (long)k->state_count; /* refused data was not this */
         memmove(k->states, k->states + i, (k->state_count - (size_t)i) * sizeof *k->states);
         k->state_count -= (size_t)i;
         k->committed = h;

@@ -15,7 +15,12 @@
  *     never overwritten by a template or by anyone else). A session that ends any other way
  *     (its server crashed, stopped at the close deadline, or lost the lease) may lose only
  *     what it changed after its last committed save: the next session starts from that save.
- * A removal forgets the key; so does a repair or a lease clearing (an operator's edit, which
+ *     So may a session released while validation refuses its data as it is (the engine
+ *     cannot write what the store would reject; it says so with validation_failed).
+ * A session counts as started only when its server is the one whose commit last acquired the
+ * lease (a higher generation): a load answered after another server took the lease over (its
+ * answer held up while its server was frozen) has lost the profile already, and is not
+ * followed. A removal forgets the key; so does a repair or a lease clearing (an operator's edit, which
  * the model cannot follow): the next committed data is taken as it is.
  *
  * Values are compared whole; the model keeps only the hashes of the states it passed through
@@ -42,7 +47,8 @@ typedef vs_status (*model_change_fn)(void *arg, vs_value *draft);
 void model_oracle_init(model_oracle *o);
 void model_oracle_free(model_oracle *o);
 
-/* A session on server became active with data (the engine's, after migrations). */
+/* A session on server became active with data (the engine's, after migrations); ignored when
+ * another server's commit acquired the lease after this session's did. */
 void model_oracle_loaded(model_oracle *o, int64_t time_us, int server, const char *full_key,
                          const vs_value *data);
 /* The session on server acknowledged a change: the model applies fn(arg) to its copy. what
@@ -54,6 +60,11 @@ void model_oracle_memory(model_oracle *o, int64_t time_us, int server, const cha
                          const vs_value *data, const char *what);
 /* The session on server released the profile (its last save is confirmed). */
 void model_oracle_released(model_oracle *o, int64_t time_us, int server, const char *full_key);
+/* The engine's validation refused the data of the session on server as it is now (it emitted
+ * validation_failed): until the data changes again, a release that cannot write it may lose
+ * what came after the last committed save, as DESIGN.md says ("a failed validation refuses
+ * the save"), rather than being judged a loss. */
+void model_oracle_refused(model_oracle *o, int server, const char *full_key);
 /* The session on server ended without a release (lease lost): only its saves count. */
 void model_oracle_ended(model_oracle *o, int server, const char *full_key);
 /* Server stopped (a crash, or the end of a shutdown): its sessions acknowledge and release

@@ -23,6 +23,7 @@ void run_result_free(run_result *r)
     run_result_clear_failures(r);
     free(r->failures);
     free(r->swarm_faults);
+    free(r->swarm_workload);
     free(r->scenario);
     free(r->name);
     *r = (run_result){0};

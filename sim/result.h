@@ -26,6 +26,7 @@ typedef struct run_result {
     size_t failure_count, failure_cap;
     bool swarm;        /* the run added faults drawn from its seed (vstore run --swarm) */
     char *swarm_faults; /* those faults as a YAML `faults:` block, NULL when none were drawn */
+    char *swarm_workload; /* the background players it added, one line; NULL when not a swarm run */
 } run_result;
 
 /* Returns false when memory runs out. */

@@ -94,11 +94,12 @@ fi
 if expect_status 2 "$vstore" run scenarios/platform --seed 1 --trace "$tmp/t.jsonl"; then
     if grep -q "one scenario" "$tmp/err"; then pass; else fail "--trace over many runs: unclear message"; fi
 fi
-# --swarm: a failing swarm run prints its drawn faults and a reproduce line with --swarm, and
+# --swarm: a failing swarm run prints its drawn faults and workload and a reproduce line with --swarm, and
 # the reproduce line gives the same run again.
 "$vstore" run "$here/failing.yaml" --seeds 1..5 --swarm >"$tmp/swarm.out" 2>&1
 line=$(grep -m1 '^  reproduce: .* --swarm$' "$tmp/swarm.out" | sed 's/^  reproduce: //')
-if [ -n "$line" ] && grep -q '^  drawn faults:' "$tmp/swarm.out"; then
+if [ -n "$line" ] && grep -q '^  drawn faults:' "$tmp/swarm.out" &&
+    grep -qE '^  drawn workload: (none|[0-9] players? \(ids 900001\.\.9000[0-9]{2}\), an event every [0-9]+ms)' "$tmp/swarm.out"; then
     seed=$(echo "$line" | sed 's/.*--seed \([0-9]*\).*/\1/')
     $line >"$tmp/swarm.again" 2>&1
     if grep "^FAIL $here/failing.yaml seed=$seed " "$tmp/swarm.out" | cmp -s - <(head -n 1 "$tmp/swarm.again"); then
