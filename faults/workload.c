@@ -115,6 +115,19 @@ static bool draw_event(draw *d, const workload_config *cfg, uint32_t players, in
     return true;
 }
 
+/* Adds e to the plan; when memory runs out the plan is emptied and false returned. */
+static bool append(workload_plan *out, size_t *cap, const workload_event *e)
+{
+    workload_event *grown = vs_grow(out->events, cap, sizeof *grown, out->count + 1);
+    if (!grown) {
+        workload_plan_free(out);
+        return false;
+    }
+    out->events = grown;
+    out->events[out->count++] = *e;
+    return true;
+}
+
 bool workload_draw(const workload_config *cfg, swarm_random_fn next, void *ctx, workload_plan *out)
 {
     *out = (workload_plan){0};
@@ -154,28 +167,20 @@ bool workload_draw(const workload_config *cfg, swarm_random_fn next, void *ctx, 
         workload_event e = {.at_us = t};
         if (!draw_event(&d, cfg, out->players, server_of, a, &e))
             continue;
-        workload_event *grown = vs_grow(out->events, &cap, sizeof *grown, out->count + 1);
-        if (!grown) {
+        if (!append(out, &cap, &e)) {
             free(server_of);
-            workload_plan_free(out);
             return false;
         }
-        out->events = grown;
-        out->events[out->count++] = e;
     }
     /* A span shorter than the run ends with everyone gone, so the rest of it is quiet. */
     for (uint32_t i = 0; span < cfg->duration_us && i < out->players; i++) {
         if (!server_of[i])
             continue;
-        workload_event *grown = vs_grow(out->events, &cap, sizeof *grown, out->count + 1);
-        if (!grown) {
+        workload_event leave = {.at_us = span, .action = WORKLOAD_LEAVE, .player = cfg->first_player + i};
+        if (!append(out, &cap, &leave)) {
             free(server_of);
-            workload_plan_free(out);
             return false;
         }
-        out->events = grown;
-        out->events[out->count++] = (workload_event){.at_us = span, .action = WORKLOAD_LEAVE,
-                                                     .player = cfg->first_player + i};
         server_of[i] = 0;
     }
     free(server_of);

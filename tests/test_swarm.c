@@ -13,18 +13,10 @@
 #include "faults/fault.h"
 #include "faults/fault_fields.h"
 #include "faults/swarm.h"
+#include "tests/support/splitmix.h"
 
 #define MS 1000LL
 #define SEC 1000000LL
-
-static uint64_t splitmix64(void *ctx)
-{
-    uint64_t *state = ctx;
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static void draw(const swarm_config *cfg, uint64_t seed, fault_plan *plan)
 {
