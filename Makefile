@@ -30,7 +30,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/support/*.c)))
 VSTORE := $(BUILD)/vstore
 
-.PHONY: all deps run test asan bench build-all unit check-scenarios clean
+.PHONY: all deps run test asan swarm bench build-all unit check-scenarios clean
 .DEFAULT_GOAL := all
 
 all: deps
@@ -54,6 +54,12 @@ asan: deps
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build-all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    scripts/test.sh build/asan --quick
+
+# The full swarm sweep of issue 6's acceptance (about 3 minutes on 2 cores).
+swarm: deps
+	@$(MAKE) --no-print-directory $(VSTORE)
+	@$(VSTORE) run scenarios/ --seeds 1..2000 --swarm >$(BUILD)/swarm.txt; status=$$?; \
+	    grep -E '^(FAIL|  )' $(BUILD)/swarm.txt | head -n 80; tail -n 1 $(BUILD)/swarm.txt; exit $$status
 
 bench: deps
 	@$(MAKE) --no-print-directory $(VSTORE)

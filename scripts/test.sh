@@ -4,6 +4,8 @@
 #   2. the command-line checks in tests/cli (exit statuses and file:line:col messages)
 #   3. the scenario suite over seeds 1..100 (1..20 with --quick), run twice in separate
 #      processes and once twice within one process; all three outputs must agree byte for byte
+#   4. the suite as swarm runs (drawn faults and background players) over the same seeds;
+#      `make swarm` runs the full sweep over seeds 1..2000
 # Ends with one line "tests: N passed, M failed" and exits non-zero when anything failed.
 set -u
 build=${1:?usage: scripts/test.sh BUILD_DIR [--quick]}
@@ -62,6 +64,13 @@ if [ "$lines" -gt 0 ] && [ $((half * 2)) -eq "$lines" ] &&
     cmp -s <(head -n "$half" "$tmp/c.txt") <(sed -n "$((half + 1)),${lines}p" "$tmp/c.txt") &&
     cmp -s <(head -n "$half" "$tmp/c.txt") <(head -n "$half" "$tmp/a.txt"); then ok; else
     bad "running the same scenarios twice in one process gave different output"; fi
+
+echo "== swarm runs, seeds $seeds"
+"$vstore" run scenarios/ --seeds "$seeds" --swarm >"$tmp/s.txt" 2>&1
+status_s=$?
+tail -n 1 "$tmp/s.txt"
+grep -E '^(FAIL|  )' "$tmp/s.txt" | head -n 60
+if [ "$status_s" -eq 0 ]; then ok; else bad "vstore run scenarios/ --seeds $seeds --swarm exited $status_s"; fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
