@@ -1124,7 +1124,8 @@ static void judge_event(void *arg, server *srv, const vs_event *ev)
     vs_path root = {0};
     switch (ev->kind) {
     case VS_EV_PROFILE_LOADED:
-        model_oracle_loaded(&r->model, r->w.now_us, srv->id, key, vs_store_get(srv->store, ev->user_id, &root));
+        model_oracle_loaded(&r->model, r->w.now_us, srv->id, key, vs_store_get(srv->store, ev->user_id, &root),
+                            lease_oracle_acquirer(&r->lease, key, strlen(key)));
         break;
     case VS_EV_PROFILE_RELEASED:
         model_oracle_released(&r->model, r->w.now_us, srv->id, key);

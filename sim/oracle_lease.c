@@ -92,3 +92,9 @@ bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const cha
     k->data_known = data_known;
     return true;
 }
+
+int lease_oracle_acquirer(const lease_oracle *o, const char *full_key, size_t len)
+{
+    const key_state *k = strmap_get(&o->keys, full_key, len);
+    return k && k->generation != INT64_MIN ? k->acquired_by : 0;
+}

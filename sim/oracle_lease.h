@@ -40,4 +40,7 @@ void lease_oracle_free(lease_oracle *o);
 bool lease_oracle_commit(lease_oracle *o, int64_t time_us, int server, const char *full_key, size_t len,
                          const vs_value *value, const uint64_t *data_hash);
 
+/* The server whose commit acquired the key's highest lease generation so far; 0 when none. */
+int lease_oracle_acquirer(const lease_oracle *o, const char *full_key, size_t len);
+
 #endif

@@ -21,8 +21,6 @@ typedef struct model_key {
     int server;         /* the server of the session the model follows; 0 when none */
     bool refused;       /* validation refused the session's data as it is now (its last
                            change came before the refusal): a release cannot write it */
-    int64_t generation; /* the highest lease generation committed so far ... */
-    int acquirer;       /* ... and the server whose commit acquired it (0: none yet) */
     bool stopped;       /* that server stopped: the session acknowledges and releases nothing
                            more (a later incarnation's calls are not its own), but a save it
                            sent before may still commit */
@@ -106,7 +104,7 @@ static bool push_state(model_oracle *o, int64_t time_us, const char *full_key, m
 }
 
 void model_oracle_loaded(model_oracle *o, int64_t time_us, int server, const char *full_key,
-                         const vs_value *data)
+                         const vs_value *data, int acquirer)
 {
     model_key *k = key_of(o, full_key, true);
     if (!k) {
@@ -117,7 +115,7 @@ void model_oracle_loaded(model_oracle *o, int64_t time_us, int server, const cha
     /* A load answered after another server acquired the lease (the answer was held up while
      * its server was frozen) has lost the profile already: its saves are refused, so it is
      * not followed, and the session that holds the profile goes on being judged. */
-    if (k->acquirer && k->acquirer != server)
+    if (acquirer && acquirer != server)
         return;
     /* A session still followed elsewhere ended without a release (a crash, a close deadline,
      * a frozen server taken over): only its committed saves count, which is what `committed`
@@ -245,8 +243,6 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
         if (k) { /* a removal: a later profile under this key starts a new history */
             end_session(k);
             k->known = false;
-            k->generation = 0; /* a profile created again starts at generation 1 */
-            k->acquirer = 0;
         }
         return;
     }
@@ -256,13 +252,6 @@ void model_oracle_commit(model_oracle *o, int64_t time_us, int server, const cha
     model_key *k = key_of(o, full_key, true);
     if (!k)
         return;
-    vs_lease lease;
-    vs_doc_lease(document, &lease);
-    int64_t generation = vs_doc_meta_int(document, "generation", lease.generation);
-    if (lease.held && generation > k->generation) { /* an acquisition */
-        k->generation = generation;
-        k->acquirer = server;
-    }
     if (!k->known || k->forgotten) { /* created, or edited by an operator: taken as it is */
         k->known = true;
         k->forgotten = false;

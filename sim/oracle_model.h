@@ -18,7 +18,7 @@
  *     So may a session released while validation refuses its data as it is (the engine
  *     cannot write what the store would reject; it says so with validation_failed).
  * A session counts as started only when its server is the one whose commit last acquired the
- * lease (a higher generation): a load answered after another server took the lease over (its
+ * lease (a higher generation, as the lease oracle follows it): a load answered after another server took the lease over (its
  * answer held up while its server was frozen) has lost the profile already, and is not
  * followed. A removal forgets the key; so does a repair or a lease clearing (an operator's edit, which
  * the model cannot follow): the next committed data is taken as it is.
@@ -47,10 +47,11 @@ typedef vs_status (*model_change_fn)(void *arg, vs_value *draft);
 void model_oracle_init(model_oracle *o);
 void model_oracle_free(model_oracle *o);
 
-/* A session on server became active with data (the engine's, after migrations); ignored when
- * another server's commit acquired the lease after this session's did. */
+/* A session on server became active with data (the engine's, after migrations). acquirer is
+ * the server whose commit acquired the key's newest lease generation (lease_oracle_acquirer;
+ * 0 when not known): when it is another server, this load is stale and ignored. */
 void model_oracle_loaded(model_oracle *o, int64_t time_us, int server, const char *full_key,
-                         const vs_value *data);
+                         const vs_value *data, int acquirer);
 /* The session on server acknowledged a change: the model applies fn(arg) to its copy. what
  * names the change for messages ("edit", "op grant-1"). */
 void model_oracle_change(model_oracle *o, int64_t time_us, int server, const char *full_key,

@@ -43,16 +43,22 @@ static void a_correct_history_passes(void **state)
     (void)state;
     lease_oracle o;
     lease_oracle_init(&o);
+    assert_int_equal(lease_oracle_acquirer(&o, KEY, KEY_LEN), 0);
     commit(&o, 1, 1, HELD("{\"Coins\":0}", 1, "aaaa"));        /* server 1 acquires */
     commit(&o, 2, 1, HELD("{\"Coins\":5}", 1, "aaaa"));        /* saves */
     commit(&o, 3, 2, HELD_INBOX("{\"Coins\":5}", 1, "aaaa"));  /* server 2 delivers into the inbox */
+    assert_int_equal(lease_oracle_acquirer(&o, KEY, KEY_LEN), 1); /* a delivery acquires nothing */
     commit(&o, 4, 1, FREE("{\"Coins\":9}", 1, "aaaa"));        /* releases with its last change */
     commit(&o, 5, 2, HELD("{\"Coins\":9}", 2, "bbbb"));        /* server 2 acquires */
     commit(&o, 6, 2, HELD("{\"Coins\":11}", 2, "bbbb"));
+    assert_int_equal(lease_oracle_acquirer(&o, KEY, KEY_LEN), 2);
     commit(&o, 7, 3, HELD("{\"Coins\":11}", 3, "cccc"));       /* server 3 takes over a stale lease */
     commit(&o, 8, 3, HELD("{\"Coins\":12}", 3, "cccc"));
+    assert_int_equal(lease_oracle_acquirer(&o, KEY, KEY_LEN), 3);
     commit(&o, 9, 3, NULL);                                    /* the profile is removed ... */
+    assert_int_equal(lease_oracle_acquirer(&o, KEY, KEY_LEN), 0);
     commit(&o, 10, 1, HELD("{\"Coins\":0}", 1, "dddd"));       /* ... and created afresh */
+    assert_int_equal(lease_oracle_acquirer(&o, KEY, KEY_LEN), 1);
     commit(&o, 11, 9, "{\"not\":\"a profile\"}");               /* not a profile document */
     assert_int_equal(o.verdict.violations, 0);
     assert_string_equal(o.verdict.first, "");

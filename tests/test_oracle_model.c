@@ -34,7 +34,7 @@ static vs_value *json(const char *text)
 static void load(model_oracle *o, int t, int server, const char *data_json)
 {
     vs_value *v = json(data_json);
-    model_oracle_loaded(o, (int64_t)t * 1000000, server, KEY, v);
+    model_oracle_loaded(o, (int64_t)t * 1000000, server, KEY, v, 0);
     vs_free(v);
 }
 
@@ -415,15 +415,6 @@ static void a_stop_ends_only_that_servers_sessions(void **state)
     model_oracle_free(&o);
 }
 
-/* A document with a held lease at generation gen (an acquisition when gen grows). */
-static void commit_leased(model_oracle *o, int t, int server, const char *data_json, int gen)
-{
-    char meta[160];
-    snprintf(meta, sizeof meta, "{\"schema\":1,\"generation\":%d,\"lease\":{\"token\":\"t%d\","
-             "\"generation\":%d,\"owner\":\"server.%d\"}}", gen, server, gen, server);
-    commit_meta(o, t, server, data_json, meta);
-}
-
 /* Found by a swarm run with background players (field/stolen-lease-old-owner-writes, seed
  * 1255): server 1 acquired the lease and froze before its load was answered; server 2 took
  * the lease over and saved; when server 1 resumed, its load's answer arrived and the engine
@@ -433,24 +424,27 @@ static void a_load_answered_after_a_takeover_is_not_followed(void **state)
     (void)state;
     model_oracle o;
     model_oracle_init(&o);
-    commit_leased(&o, 20, 1, "{\"Coins\":0}", 1);   /* server 1's load acquires ... */
-    commit_leased(&o, 115, 2, "{\"Coins\":0}", 2);  /* ... server 2 takes over */
-    load(&o, 115, 2, "{\"Coins\":0}");
+    vs_value *zero = json("{\"Coins\":0}");
+    commit(&o, 20, 1, "{\"Coins\":0}");               /* server 1's load acquires ... */
+    commit(&o, 115, 2, "{\"Coins\":0}");              /* ... server 2 takes over */
+    model_oracle_loaded(&o, 115000000, 2, KEY, zero, 2);
     change(&o, 130, 2, 5, "edit");
-    commit_leased(&o, 132, 2, "{\"Coins\":5}", 2);
-    load(&o, 190, 1, "{\"Coins\":0}");              /* the held-up answer */
-    change(&o, 190, 1, 7, "edit");                    /* server 1's game, not followed */
+    commit(&o, 132, 2, "{\"Coins\":5}");
+    model_oracle_loaded(&o, 190000000, 1, KEY, zero, 2); /* the held-up answer: server 2 acquired last */
+    change(&o, 190, 1, 7, "edit");                      /* server 1's game, not followed */
     release(&o, 190, 1);
     change(&o, 191, 2, 1, "edit");
-    commit_leased(&o, 192, 2, "{\"Coins\":6}", 2);  /* server 2 still holds it */
+    commit(&o, 192, 2, "{\"Coins\":6}");              /* server 2 still holds it */
     release(&o, 193, 2);
     assert_clean(&o);
     /* server 1 loads again, properly, with a new acquisition: followed */
-    commit_leased(&o, 200, 1, "{\"Coins\":6}", 3);
-    load(&o, 200, 1, "{\"Coins\":6}");
+    vs_value *six = json("{\"Coins\":6}");
+    model_oracle_loaded(&o, 200000000, 1, KEY, six, 1);
     change(&o, 201, 1, 1, "edit");
     release(&o, 202, 1);
     assert_int_equal(o.lost.violations, 1); /* its unsaved change is judged */
+    vs_free(zero);
+    vs_free(six);
     model_oracle_free(&o);
 }
 
