@@ -733,6 +733,23 @@ static vs_status parse_literal(parser *p, const char *word, vs_value *v, vs_valu
     return VS_OK;
 }
 
+/* After an array item or an object member: 0 when a ',' (and space) was read and another
+ * follows, 1 when the closing bracket was read, -1 when neither is there. */
+static int after_item(parser *p, char close)
+{
+    skip_space(p);
+    if (p->pos < p->len && p->s[p->pos] == ',') {
+        p->pos++;
+        skip_space(p);
+        return 0;
+    }
+    if (p->pos < p->len && p->s[p->pos] == close) {
+        p->pos++;
+        return 1;
+    }
+    return -1;
+}
+
 static vs_status parse_array(parser *p, unsigned depth, vs_value **out)
 {
     if (depth >= MAX_DEPTH)
@@ -757,14 +774,10 @@ static vs_status parse_array(parser *p, unsigned depth, vs_value **out)
             st = no_memory(p);
             break;
         }
-        skip_space(p);
-        if (p->pos < p->len && p->s[p->pos] == ',') {
-            p->pos++;
-            skip_space(p);
+        int after = after_item(p, ']');
+        if (after == 0)
             continue;
-        }
-        if (p->pos < p->len && p->s[p->pos] == ']') {
-            p->pos++;
+        if (after == 1) {
             *out = arr;
             return VS_OK;
         }
@@ -824,14 +837,10 @@ static vs_status parse_object(parser *p, unsigned depth, vs_value **out)
         st = parse_member(p, depth, map);
         if (st != VS_OK)
             break;
-        skip_space(p);
-        if (p->pos < p->len && p->s[p->pos] == ',') {
-            p->pos++;
-            skip_space(p);
+        int after = after_item(p, '}');
+        if (after == 0)
             continue;
-        }
-        if (p->pos < p->len && p->s[p->pos] == '}') {
-            p->pos++;
+        if (after == 1) {
             *out = map;
             return VS_OK;
         }

@@ -55,6 +55,17 @@ vs_status vs_text_clipf(char *buf, size_t size, vs_status status, const char *fm
     return status;
 }
 
+void vs_text_appendf(vs_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = t->buf && t->len < t->size ? vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap)
+                                       : vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        t->len += (size_t)n;
+}
+
 void vs_text_value(const vs_value *v, char *buf, size_t size)
 {
     if (!buf || size == 0)

@@ -24,6 +24,16 @@ void vs_text_clip(char *buf, size_t size, const char *text, size_t len);
 vs_status vs_text_clipf(char *buf, size_t size, vs_status status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Text appended piece by piece into a fixed buffer, snprintf-style: the buffer (buf may be
+ * NULL with size 0) always holds a NUL-terminated prefix, and len counts every byte asked
+ * for, so after the last piece it is the length the whole text needs. */
+typedef struct vs_text {
+    char *buf;
+    size_t size, len;
+} vs_text;
+
+void vs_text_appendf(vs_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The most bytes of a value shown inside a one-line message: enough to recognise it, short
  * enough to keep the line readable (a buffer of VS_TEXT_SHOWN_MAX + 1 bytes holds it). */
 #define VS_TEXT_SHOWN_MAX 60

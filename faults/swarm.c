@@ -7,6 +7,7 @@
  * same seed gives the same plan on every machine. */
 #include "faults/swarm.h"
 
+#include "core/text.h"
 #include "faults/fault_fields.h"
 
 #include <inttypes.h>
@@ -442,35 +443,12 @@ bool swarm_draw(const swarm_config *cfg, swarm_random_fn next, void *ctx, fault_
 
 /* ---- YAML ---- */
 
-/* snprintf into a growing text that may be truncated: len is the whole text's length. */
-typedef struct text {
-    char *buf;
-    size_t size, len;
-} text;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void put(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n;
-    if (t->len < t->size)
-        n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
-    else
-        n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->len += (size_t)n;
-}
-
 /* Seconds with up to six decimals, trailing zeros dropped: exact, and read back by the
  * scenario loader's duration syntax (a leading '-' only for negative amounts). */
-static void put_duration(text *t, int64_t us)
+static void put_duration(vs_text *t, int64_t us)
 {
     uint64_t mag = us < 0 ? -(uint64_t)us : (uint64_t)us;
-    put(t, "%s%" PRIu64, us < 0 ? "-" : "", mag / 1000000u);
+    vs_text_appendf(t, "%s%" PRIu64, us < 0 ? "-" : "", mag / 1000000u);
     uint64_t frac = mag % 1000000u;
     if (frac) {
         int digits = 6;
@@ -478,48 +456,48 @@ static void put_duration(text *t, int64_t us)
             frac /= 10;
             digits--;
         }
-        put(t, ".%0*" PRIu64, digits, frac);
+        vs_text_appendf(t, ".%0*" PRIu64, digits, frac);
     }
-    put(t, "s");
+    vs_text_appendf(t, "s");
 }
 
-static void put_fault(text *t, const fault *f)
+static void put_fault(vs_text *t, const fault *f)
 {
     const fault_fields *ff = fault_kind_fields(f->kind);
-    put(t, "{kind: %s, start: ", fault_kind_name(f->kind));
+    vs_text_appendf(t, "{kind: %s, start: ", fault_kind_name(f->kind));
     put_duration(t, f->start_us);
     if (f->end_us != FAULT_FOREVER) {
-        put(t, ", end: ");
+        vs_text_appendf(t, ", end: ");
         put_duration(t, f->end_us);
     }
     if (ff->servers && f->server_mask) {
         const char *sep = "";
-        put(t, ", servers: [");
+        vs_text_appendf(t, ", servers: [");
         for (int id = 1; id <= 64; id++)
             if ((f->server_mask >> (id - 1)) & 1u) {
-                put(t, "%s%d", sep, id);
+                vs_text_appendf(t, "%s%d", sep, id);
                 sep = ", ";
             }
-        put(t, "]");
+        vs_text_appendf(t, "]");
     }
     if (ff->op)
-        put(t, ", op: %s", fault_op_name(f->op));
+        vs_text_appendf(t, ", op: %s", fault_op_name(f->op));
     if (ff->code)
-        put(t, ", code: %d", f->code);
+        vs_text_appendf(t, ", code: %d", f->code);
     if (ff->ppm)
-        put(t, ", ppm: %" PRIu32, f->ppm);
+        vs_text_appendf(t, ", ppm: %" PRIu32, f->ppm);
     if (ff->amount == FAULT_AMOUNT_DURATION) {
-        put(t, ", amount: ");
+        vs_text_appendf(t, ", amount: ");
         put_duration(t, f->amount);
     } else if (ff->amount == FAULT_AMOUNT_PPM) {
-        put(t, ", amount: %" PRId64, f->amount);
+        vs_text_appendf(t, ", amount: %" PRId64, f->amount);
     }
-    put(t, "}");
+    vs_text_appendf(t, "}");
 }
 
 size_t swarm_describe_fault(const fault *f, char *buf, size_t size)
 {
-    text t = {buf, size, 0};
+    vs_text t = {buf, size, 0};
     if (size)
         buf[0] = '\0';
     put_fault(&t, f);
@@ -528,18 +506,18 @@ size_t swarm_describe_fault(const fault *f, char *buf, size_t size)
 
 size_t swarm_describe(const fault_plan *plan, char *buf, size_t size)
 {
-    text t = {buf, size, 0};
+    vs_text t = {buf, size, 0};
     if (size)
         buf[0] = '\0';
     if (plan->count == 0) {
-        put(&t, "faults: []\n");
+        vs_text_appendf(&t, "faults: []\n");
         return t.len;
     }
-    put(&t, "faults:\n");
+    vs_text_appendf(&t, "faults:\n");
     for (size_t i = 0; i < plan->count; i++) {
-        put(&t, "  - ");
+        vs_text_appendf(&t, "  - ");
         put_fault(&t, &plan->items[i]);
-        put(&t, "\n");
+        vs_text_appendf(&t, "\n");
     }
     return t.len;
 }

@@ -7,11 +7,10 @@
 #include "faults/workload.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/grow.h"
+#include "core/text.h"
 
 static const char *const action_names[WORKLOAD_ACTION_COUNT] = {
     [WORKLOAD_JOIN] = "join",         [WORKLOAD_LEAVE] = "leave", [WORKLOAD_SET] = "set",
@@ -187,35 +186,24 @@ bool workload_draw(const workload_config *cfg, swarm_random_fn next, void *ctx, 
     return true;
 }
 
-/* snprintf into buf at *len, counting what does not fit too. */
-__attribute__((format(printf, 4, 5))) static void put(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = *len < size ? vsnprintf(buf + *len, size - *len, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *len += (size_t)n;
-}
-
 size_t workload_describe(const workload_plan *p, char *buf, size_t size)
 {
-    size_t len = 0;
-    if (!buf)
-        size = 0;
+    vs_text t = {buf, buf ? size : 0, 0};
+    if (t.size)
+        buf[0] = '\0';
     if (p->players == 0) {
-        put(buf, size, &len, "none");
-        return len;
+        vs_text_appendf(&t, "none");
+        return t.len;
     }
-    put(buf, size, &len, "%" PRIu32 " player%s (ids %" PRId64 "..%" PRId64 "), an event every %" PRId64
-        "ms on average (%zu events); weights:", p->players, p->players == 1 ? "" : "s", p->first_player,
-        p->first_player + p->players - 1, p->gap_us / 1000, p->count);
+    vs_text_appendf(&t, "%" PRIu32 " player%s (ids %" PRId64 "..%" PRId64 "), an event every %" PRId64
+                    "ms on average (%zu events); weights:", p->players, p->players == 1 ? "" : "s",
+                    p->first_player, p->first_player + p->players - 1, p->gap_us / 1000, p->count);
     bool any = false;
     for (int a = 0; a < WORKLOAD_ACTION_COUNT; a++) {
         if (p->weights[a] == 0)
             continue;
-        put(buf, size, &len, "%s %s %" PRIu32, any ? "," : "", action_names[a], p->weights[a]);
+        vs_text_appendf(&t, "%s %s %" PRIu32, any ? "," : "", action_names[a], p->weights[a]);
         any = true;
     }
-    return len;
+    return t.len;
 }

@@ -2,7 +2,6 @@
 #include "sim/explain.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "core/grow.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "sim/datastore.h"
 #include "sim/world.h"
 
@@ -84,32 +84,19 @@ static const char *const outcome_words[] = {
     [HIST_CANCELLED] = "writes nothing (its transform cancelled)",
 };
 
-/* Appends printf-formatted text to buf[*len..size), never past its end. */
-__attribute__((format(printf, 4, 5))) static void put(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-    if (*len >= size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
-}
-
-static void put_words(char *buf, size_t size, size_t *len, const char *words, const hist_record *rec)
+static void put_words(vs_text *t, const char *words, const hist_record *rec)
 {
     for (const char *p = words; *p; p++) {
         if (*p != '%' || !p[1]) {
-            put(buf, size, len, "%c", *p);
+            vs_text_appendf(t, "%c", *p);
             continue;
         }
         switch (*++p) {
-        case 'S': put(buf, size, len, "%d", rec->server); break;
-        case 'K': put(buf, size, len, "%s", rec->key ? rec->key : "?"); break;
-        case 'P': put(buf, size, len, "%" PRId64, rec->player); break;
-        case 'V': put(buf, size, len, "%" PRId64, rec->version); break;
-        default: put(buf, size, len, "%%%c", *p); break;
+        case 'S': vs_text_appendf(t, "%d", rec->server); break;
+        case 'K': vs_text_appendf(t, "%s", rec->key ? rec->key : "?"); break;
+        case 'P': vs_text_appendf(t, "%" PRId64, rec->player); break;
+        case 'V': vs_text_appendf(t, "%" PRId64, rec->version); break;
+        default: vs_text_appendf(t, "%%%c", *p); break;
         }
     }
 }
@@ -136,7 +123,7 @@ void explain_record(const hist_record *rec, char *buf, size_t size)
     char words_buf[64];
     if (size == 0)
         return;
-    size_t len = 0;
+    vs_text t = {buf, size, 0};
     buf[0] = '\0';
     const char *noun = NULL;
     for (size_t i = 0; i < COUNT(request_nouns) && !noun; i++)
@@ -147,34 +134,34 @@ void explain_record(const hist_record *rec, char *buf, size_t size)
         if (strcmp(note_words[i].what, rec->what) == 0)
             words = note_words[i].words;
     if (noun && rec->outcome != HIST_NOTE) {
-        put(buf, size, &len, "server %d's %s ", rec->server, noun);
+        vs_text_appendf(&t, "server %d's %s ", rec->server, noun);
         if (rec->key)
-            put(buf, size, &len, "%s", rec->key);
+            vs_text_appendf(&t, "%s", rec->key);
         else
-            put(buf, size, &len, "player %" PRId64, rec->player);
+            vs_text_appendf(&t, "player %" PRId64, rec->player);
         unsigned o = (unsigned)rec->outcome;
-        put(buf, size, &len, " %s", o < COUNT(outcome_words) ? outcome_words[o] : "ends");
+        vs_text_appendf(&t, " %s", o < COUNT(outcome_words) ? outcome_words[o] : "ends");
     } else if (words) {
-        put_words(buf, size, &len, words, rec);
+        put_words(&t, words, rec);
     } else if (strncmp(rec->what, "event.", 6) == 0) {
         /* "event.lease_lost" -> "server 2's engine reports lease lost for player 7" */
-        put(buf, size, &len, "server %d's engine reports %s", rec->server,
+        vs_text_appendf(&t, "server %d's engine reports %s", rec->server,
             kind_words(rec->what + 6, words_buf, sizeof words_buf));
         if (rec->player)
-            put(buf, size, &len, " for player %" PRId64, rec->player);
+            vs_text_appendf(&t, " for player %" PRId64, rec->player);
         if (rec->detail && strcmp(rec->detail, kind_words(rec->what + 6, words_buf, sizeof words_buf)) == 0)
             return; /* "profile loaded: profile loaded" says it once */
     } else { /* a record this table does not know yet: its fields, unadorned */
-        put(buf, size, &len, "%s %s on server %d", rec->what, hist_outcome_name(rec->outcome), rec->server);
+        vs_text_appendf(&t, "%s %s on server %d", rec->what, hist_outcome_name(rec->outcome), rec->server);
         if (rec->key)
-            put(buf, size, &len, ", key %s", rec->key);
+            vs_text_appendf(&t, ", key %s", rec->key);
         if (rec->player)
-            put(buf, size, &len, ", player %" PRId64, rec->player);
+            vs_text_appendf(&t, ", player %" PRId64, rec->player);
     }
     if (rec->code && code_is_platforms(rec->what))
-        put(buf, size, &len, " (code %d)", rec->code);
+        vs_text_appendf(&t, " (code %d)", rec->code);
     if (rec->detail && *rec->detail)
-        put(buf, size, &len, ": %s", rec->detail);
+        vs_text_appendf(&t, ": %s", rec->detail);
 }
 
 static bool about(const hist_record *rec, const char *key, int64_t player)
